@@ -1,0 +1,135 @@
+//! Search backends: one file per backend, each exposing the same function
+//!
+//! ```text
+//! pub fn search(job: &Job, range: Range<u64>) -> Option<u64>
+//! ```
+//!
+//! which returns the lowest index in `range` whose digest passes the job's fast
+//! [`Filter`](grindstone_core::Filter) (a candidate; the caller confirms it exactly with
+//! [`Job::check`]), or `None` when no index in `range` passes. A [`Backend`] is detected
+//! once and matched once per batch, never per nonce.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use grindstone_core::Job;
+
+use crate::Error;
+
+mod portable;
+
+/// A CPU search backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Midstate plus the RustCrypto `sha2`/`sha1` compression functions, one candidate at
+    /// a time (those crates use SHA-NI or the ARMv8 SHA instructions on their own where
+    /// the CPU has them). Runs everywhere.
+    Portable,
+}
+
+impl Backend {
+    /// Every backend this build knows, fastest first.
+    pub const ALL: &'static [Backend] = &[Backend::Portable];
+
+    /// The backend's name (`--backend NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Portable => "portable",
+        }
+    }
+
+    /// Whether this CPU can run the backend.
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Portable => true,
+        }
+    }
+
+    /// Whether the backend can search `job` (every backend can search every job; faster
+    /// kernels may require the planners' layout and fall back otherwise).
+    pub fn supports(self, _job: &Job) -> bool {
+        true
+    }
+
+    /// The fastest available backend, detected on first use and cached.
+    pub fn detect() -> Backend {
+        static DETECTED: OnceLock<Backend> = OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            Self::ALL
+                .iter()
+                .copied()
+                .find(|b| b.is_available())
+                .unwrap_or(Backend::Portable)
+        })
+    }
+
+    /// Every available backend, fastest first.
+    pub fn available() -> Vec<Backend> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|b| b.is_available())
+            .collect()
+    }
+
+    /// The backend named `name`; `auto` means [`Backend::detect`]. Fails for unknown names
+    /// and for backends this CPU cannot run.
+    pub fn from_name(name: &str) -> Result<Backend, Error> {
+        let name = name.trim().to_ascii_lowercase();
+        if name == "auto" {
+            return Ok(Self::detect());
+        }
+        let b = Self::ALL
+            .iter()
+            .copied()
+            .find(|b| b.name() == name)
+            .ok_or_else(|| Error::UnknownBackend {
+                name: name.clone(),
+                known: Self::ALL.iter().map(|b| b.name()).collect::<Vec<_>>().join(", "),
+            })?;
+        if !b.is_available() {
+            return Err(Error::UnavailableBackend(b.name()));
+        }
+        Ok(b)
+    }
+
+    /// Searches `range` of `job` for the first filter candidate. Called once per batch.
+    pub fn search(self, job: &Job, range: Range<u64>) -> Option<u64> {
+        match self {
+            Backend::Portable => portable::search(job, range),
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// CPU features relevant to the kernels, as `(name, present)` pairs.
+pub fn cpu_features() -> Vec<(&'static str, bool)> {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        vec![
+            ("sse4.1", std::is_x86_feature_detected!("sse4.1")),
+            ("sha", std::is_x86_feature_detected!("sha")),
+            ("avx2", std::is_x86_feature_detected!("avx2")),
+            ("avx512f", std::is_x86_feature_detected!("avx512f")),
+            ("avx512vl", std::is_x86_feature_detected!("avx512vl")),
+            ("avx512bw", std::is_x86_feature_detected!("avx512bw")),
+        ]
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        vec![
+            ("neon", std::arch::is_aarch64_feature_detected!("neon")),
+            ("sha2", std::arch::is_aarch64_feature_detected!("sha2")),
+        ]
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        Vec::new()
+    }
+}

@@ -1,0 +1,456 @@
+//! # grindstone-cpu
+//!
+//! Parallel CPU search over a [`Job`]: the nonce range is cut into batches that rayon
+//! workers claim in increasing order; each batch runs one [`Backend`] kernel (chosen once
+//! per search, matched once per batch); every candidate the kernel's fast filter passes is
+//! confirmed exactly by [`Job::check`] in `grindstone-core`.
+//!
+//! The result is deterministic: without a timeout or cancellation, the search returns the
+//! **lowest** valid index of the job's range, whatever the number of threads: a worker
+//! stops only when the next unclaimed batch starts above the best hit so far, and every
+//! batch below that hit has been claimed and finished.
+//!
+//! Cancellation, the deadline and the shared progress counter are all checked or
+//! updated once per batch.
+
+#![warn(missing_docs)]
+
+pub mod backend;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub use backend::{Backend, cpu_features};
+use grindstone_core::{Digest, Job};
+
+/// Errors of the CPU searcher.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No backend of that name.
+    #[error("unknown backend {name:?} (known: {known}, auto)")]
+    UnknownBackend {
+        /// The name asked for.
+        name: String,
+        /// The names known to this build.
+        known: String,
+    },
+    /// The backend exists but this CPU cannot run it.
+    #[error("backend {0:?} is not available on this CPU (see `grind info`)")]
+    UnavailableBackend(&'static str),
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} search threads: {reason}")]
+    ThreadPool {
+        /// Threads requested.
+        threads: usize,
+        /// Why it failed.
+        reason: String,
+    },
+}
+
+/// Candidates per batch claimed by a worker. Large enough that claiming costs nothing
+/// next to hashing, small enough that cancellation and deadlines are seen within about a
+/// millisecond.
+pub const BATCH: u64 = 1 << 15;
+
+/// Candidates searched on the calling thread before any worker starts, so that easy
+/// challenges never pay for waking the thread pool.
+pub const INLINE: u64 = 1 << 12;
+
+/// How to search.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    /// The kernel.
+    pub backend: Backend,
+    /// Worker threads; `0` means one per logical CPU.
+    pub threads: usize,
+    /// Give up at this instant.
+    pub deadline: Option<Instant>,
+    /// Give up when this becomes `true`.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Hashes tried are added here once per batch (for progress displays).
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        Self {
+            backend: Backend::detect(),
+            threads: 0,
+            deadline: None,
+            cancel: None,
+            progress: None,
+        }
+    }
+}
+
+/// How a search ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A valid index and its digest (confirmed by [`Job::check`]).
+    Found {
+        /// The nonce index.
+        index: u64,
+        /// Its digest.
+        digest: Digest,
+    },
+    /// The whole range was searched without a solution.
+    Exhausted,
+    /// The deadline passed first.
+    TimedOut,
+    /// The cancel flag was raised first.
+    Cancelled,
+}
+
+/// What a search did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Candidates hashed.
+    pub hashes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The backend used.
+    pub backend: Backend,
+    /// Worker threads used.
+    pub threads: usize,
+}
+
+impl Report {
+    /// Hashes per second.
+    pub fn rate(&self) -> f64 {
+        self.hashes as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// The number of threads `threads = 0` stands for: one per logical CPU.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// A thread pool per thread count, built on first use and kept.
+fn pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, Error> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = pools.get(&threads) {
+        return Ok(p.clone());
+    }
+    let p = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("grind-{i}"))
+        .build()
+        .map_err(|e| Error::ThreadPool {
+            threads,
+            reason: e.to_string(),
+        })?;
+    let p = Arc::new(p);
+    pools.insert(threads, p.clone());
+    Ok(p)
+}
+
+/// Shared state of one search.
+struct Shared<'a> {
+    job: &'a Job,
+    backend: Backend,
+    base: u64,
+    end: u64,
+    next: AtomicU64,
+    best: AtomicU64,
+    best_digest: Mutex<Option<Digest>>,
+    hashes: AtomicU64,
+    timed_out: AtomicBool,
+    cancelled: AtomicBool,
+    opts: &'a SearchOptions,
+}
+
+impl Shared<'_> {
+    fn should_stop(&self) -> bool {
+        if self.timed_out.load(Ordering::Relaxed) || self.cancelled.load(Ordering::Relaxed) {
+            return true;
+        }
+        if let Some(c) = &self.opts.cancel {
+            if c.load(Ordering::Relaxed) {
+                self.cancelled.store(true, Ordering::Relaxed);
+                return true;
+            }
+        }
+        if let Some(d) = self.opts.deadline {
+            if Instant::now() >= d {
+                self.timed_out.store(true, Ordering::Relaxed);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn count(&self, n: u64) {
+        self.hashes.fetch_add(n, Ordering::Relaxed);
+        if let Some(p) = &self.opts.progress {
+            p.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    fn record(&self, index: u64, digest: Digest) {
+        let mut d = self.best_digest.lock().unwrap_or_else(|e| e.into_inner());
+        if index < self.best.load(Ordering::Relaxed) {
+            self.best.store(index, Ordering::Relaxed);
+            *d = Some(digest);
+        }
+    }
+
+    /// Claims batches in increasing order until none is left below the best hit.
+    fn work(&self) {
+        loop {
+            if self.should_stop() {
+                return;
+            }
+            let b = self.next.fetch_add(1, Ordering::Relaxed);
+            let lo = match b.checked_mul(BATCH).and_then(|o| o.checked_add(self.base)) {
+                Some(lo) if lo < self.end => lo,
+                _ => return,
+            };
+            if lo >= self.best.load(Ordering::Relaxed) {
+                return;
+            }
+            let hi = lo.saturating_add(BATCH).min(self.end);
+            if let Some((i, d)) = scan(self, lo..hi) {
+                self.record(i, d);
+            }
+        }
+    }
+}
+
+/// Runs the kernel over `range`, confirming candidates; returns the first valid index.
+fn scan(sh: &Shared<'_>, range: Range<u64>) -> Option<(u64, Digest)> {
+    let mut cur = range.start;
+    while cur < range.end {
+        match sh.backend.search(sh.job, cur..range.end) {
+            Some(c) => {
+                debug_assert!((cur..range.end).contains(&c));
+                if let Some(d) = sh.job.check(c) {
+                    sh.count(c + 1 - range.start);
+                    return Some((c, d));
+                }
+                cur = c + 1;
+            }
+            None => break,
+        }
+    }
+    sh.count(range.end - range.start);
+    None
+}
+
+/// Searches the whole range of `job` (see the [crate documentation](crate)).
+pub fn search(job: &Job, opts: &SearchOptions) -> Result<Report, Error> {
+    search_range(job, job.range(), opts)
+}
+
+/// Searches `range` (clamped to the job's range) of `job`.
+pub fn search_range(job: &Job, range: Range<u64>, opts: &SearchOptions) -> Result<Report, Error> {
+    let started = Instant::now();
+    let jr = job.range();
+    let (start, end) = (range.start.max(jr.start), range.end.min(jr.end));
+    let threads = if opts.threads == 0 {
+        default_threads()
+    } else {
+        opts.threads
+    };
+    if !opts.backend.is_available() {
+        return Err(Error::UnavailableBackend(opts.backend.name()));
+    }
+    let backend = if opts.backend.supports(job) {
+        opts.backend
+    } else {
+        Backend::Portable
+    };
+    let inline_end = start.saturating_add(INLINE).min(end);
+    let sh = Shared {
+        job,
+        backend,
+        base: inline_end,
+        end,
+        next: AtomicU64::new(0),
+        best: AtomicU64::new(u64::MAX),
+        best_digest: Mutex::new(None),
+        hashes: AtomicU64::new(0),
+        timed_out: AtomicBool::new(false),
+        cancelled: AtomicBool::new(false),
+        opts,
+    };
+    if start < inline_end && !sh.should_stop() {
+        if let Some((i, d)) = scan(&sh, start..inline_end) {
+            sh.record(i, d);
+        }
+    }
+    if sh.best.load(Ordering::Relaxed) == u64::MAX && inline_end < end && !sh.should_stop() {
+        if threads == 1 {
+            sh.work();
+        } else {
+            pool(threads)?.broadcast(|_| sh.work());
+        }
+    }
+    let best = sh.best.load(Ordering::Relaxed);
+    let outcome = if best != u64::MAX {
+        Outcome::Found {
+            index: best,
+            digest: sh
+                .best_digest
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("recorded with the index"),
+        }
+    } else if sh.cancelled.load(Ordering::Relaxed) {
+        Outcome::Cancelled
+    } else if sh.timed_out.load(Ordering::Relaxed) {
+        Outcome::TimedOut
+    } else {
+        Outcome::Exhausted
+    };
+    Ok(Report {
+        outcome,
+        hashes: sh.hashes.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+        backend,
+        threads,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grindstone_core::schemes::sha256_bits::Sha256Bits;
+    use grindstone_core::{Alphabet, Difficulty, HashAlg, Predicate, Target, reference};
+
+    fn opts(threads: usize) -> SearchOptions {
+        SearchOptions {
+            threads,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn lowest_hit_whatever_the_thread_count() {
+        for (salt, d) in [("a", 10.0), ("thread-count", 14.0), ("z", 16.0)] {
+            let plan = Sha256Bits::new(salt, Difficulty::new(d).unwrap())
+                .unwrap()
+                .plan();
+            let want = reference::search(plan.job(), plan.job().range()).unwrap();
+            for t in [1, 2, 3, 8] {
+                let r = search(plan.job(), &opts(t)).unwrap();
+                match r.outcome {
+                    Outcome::Found { index, digest } => {
+                        assert_eq!(index, want, "{salt} d={d} threads={t}");
+                        assert_eq!(digest, plan.job().digest_at(want));
+                    }
+                    o => panic!("{o:?}"),
+                }
+                assert!(r.hashes > want, "counted at least up to the hit");
+            }
+        }
+    }
+
+    #[test]
+    fn exhausts_small_ranges() {
+        // 3 decimal digits, 2^-40 odds per try: nothing to find in 1000 tries.
+        let job = Job::new(
+            HashAlg::Sha256,
+            b"exhaust",
+            3,
+            Alphabet::Decimal,
+            b"",
+            Predicate::AtMost(Target::leading_zero_bits(40)),
+        )
+        .unwrap();
+        for t in [1, 2] {
+            let r = search(&job, &opts(t)).unwrap();
+            assert_eq!(r.outcome, Outcome::Exhausted);
+            assert_eq!(r.hashes, 1000);
+        }
+        let r = search_range(&job, 100..250, &opts(2)).unwrap();
+        assert_eq!(r.hashes, 150);
+    }
+
+    #[test]
+    fn deadline_and_cancel_stop_the_search() {
+        let plan = Sha256Bits::new("never", Difficulty::from_bits(200).unwrap())
+            .unwrap()
+            .plan();
+        let progress = Arc::new(AtomicU64::new(0));
+        let o = SearchOptions {
+            deadline: Some(Instant::now() + Duration::from_millis(100)),
+            progress: Some(progress.clone()),
+            ..opts(2)
+        };
+        let r = search(plan.job(), &o).unwrap();
+        assert_eq!(r.outcome, Outcome::TimedOut);
+        assert!(r.elapsed < Duration::from_secs(5));
+        assert_eq!(progress.load(Ordering::Relaxed), r.hashes);
+        assert!(r.hashes > INLINE);
+
+        let cancel = Arc::new(AtomicBool::new(false));
+        let c2 = cancel.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            c2.store(true, Ordering::Relaxed);
+        });
+        let o = SearchOptions {
+            cancel: Some(cancel),
+            ..opts(2)
+        };
+        let r = search(plan.job(), &o).unwrap();
+        t.join().unwrap();
+        assert_eq!(r.outcome, Outcome::Cancelled);
+    }
+
+    #[test]
+    fn every_backend_agrees_with_the_reference_filter() {
+        // Block-boundary prefixes, carrying nonces, both hashes, a loose filter so that
+        // many candidates are reported.
+        for alg in [HashAlg::Sha256, HashAlg::Sha1] {
+            for plen in [0usize, 45, 46, 55, 56, 63, 64, 100] {
+                let prefix = vec![b'p'; plen];
+                let job = Job::new(
+                    alg,
+                    &prefix,
+                    6,
+                    Alphabet::Base64,
+                    b"",
+                    Predicate::AtMost(Target::leading_zero_bits(4)),
+                )
+                .unwrap();
+                // Around carries: ...zzz/ -> ...1000
+                for start in [0u64, 63 * 64 - 5, 64 * 64 * 64 - 7, job.nonce().space() - 40] {
+                    let range = start..(start + 200).min(job.nonce().space());
+                    let want = reference::filter_candidates(&job, range.clone());
+                    for &b in Backend::available().iter() {
+                        let mut got = Vec::new();
+                        let mut cur = range.start;
+                        while let Some(c) = b.search(&job, cur..range.end) {
+                            got.push(c);
+                            cur = c + 1;
+                        }
+                        assert_eq!(got, want, "{b} {alg} plen={plen} start={start}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn backend_names() {
+        assert_eq!(Backend::from_name("portable").unwrap(), Backend::Portable);
+        assert_eq!(Backend::from_name("auto").unwrap(), Backend::detect());
+        assert!(matches!(
+            Backend::from_name("quantum"),
+            Err(Error::UnknownBackend { .. })
+        ));
+    }
+}
