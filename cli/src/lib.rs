@@ -1,1 +1,256 @@
+//! # grindstone
+//!
+//! Solve and verify proof-of-work challenges from agent code, without the CLI:
+//!
+//! ```
+//! use grindstone::{Challenge, SolveOptions};
+//!
+//! let challenge = Challenge::sha256_bits("hello", 12.0)?;
+//! let solved = grindstone::solve(&challenge, &SolveOptions::default())?;
+//! assert!(grindstone::verify_sha256_bits("hello", &solved.nonce, 12.0).is_ok());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! This crate is a thin facade over `grindstone-core` (schemes, jobs, verification) and
+//! `grindstone-cpu` (the parallel search), re-exported as [`core`] and [`cpu`]. It adds
+//! backend selection, timeouts and the hashcash double-spend database ([`spentdb`]).
 
+#![warn(missing_docs)]
+
+pub mod fixtures;
+pub mod spentdb;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use grindstone_core as core;
+pub use grindstone_cpu as cpu;
+
+use grindstone_core::schemes::hashcash::{self, DateWidth, MintRequest};
+use grindstone_core::schemes::sha256_bits::{self, Sha256Bits};
+use grindstone_core::{Difficulty, Digest, Job, VerifyError};
+use grindstone_cpu::{Backend, Outcome, SearchOptions};
+
+/// Why a solve produced no solution.
+#[derive(Debug, thiserror::Error)]
+pub enum SolveError {
+    /// The challenge or an option is unusable.
+    #[error(transparent)]
+    BadInput(#[from] grindstone_core::Error),
+    /// The searcher could not run (unknown or unavailable backend, no threads).
+    #[error(transparent)]
+    Searcher(#[from] grindstone_cpu::Error),
+    /// The timeout passed first.
+    #[error("no solution within {timeout:?} ({hashes} hashes tried)")]
+    TimedOut {
+        /// The timeout.
+        timeout: Duration,
+        /// Hashes tried.
+        hashes: u64,
+    },
+    /// The cancel flag was raised.
+    #[error("cancelled after {hashes} hashes")]
+    Cancelled {
+        /// Hashes tried.
+        hashes: u64,
+    },
+    /// The whole nonce space was searched without a solution.
+    #[error("no solution in the nonce space ({hashes} hashes tried)")]
+    Exhausted {
+        /// Hashes tried.
+        hashes: u64,
+    },
+}
+
+impl SolveError {
+    /// Whether the error is the caller's input (as opposed to running out of time).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, SolveError::BadInput(_) | SolveError::Searcher(_))
+    }
+}
+
+/// How to solve.
+#[derive(Debug, Clone, Default)]
+pub struct SolveOptions {
+    /// Worker threads; `0` (the default) means one per logical CPU.
+    pub threads: usize,
+    /// Give up after this long.
+    pub timeout: Option<Duration>,
+    /// Force a backend; `None` picks the fastest available one.
+    pub backend: Option<Backend>,
+    /// Give up when this becomes `true`.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Hashes tried are added here as the search goes (for progress displays).
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+/// A challenge to solve.
+#[derive(Debug, Clone)]
+pub enum Challenge {
+    /// `sha256-bits`: SHA-256(salt + nonce) with `d` leading zero bits.
+    Sha256Bits(Sha256Bits),
+    /// A hashcash version-1 stamp to mint.
+    Hashcash(MintRequest),
+}
+
+impl Challenge {
+    /// A `sha256-bits` challenge.
+    pub fn sha256_bits(salt: &str, difficulty: f64) -> Result<Self, grindstone_core::Error> {
+        Ok(Self::Sha256Bits(Sha256Bits::new(
+            salt,
+            Difficulty::new(difficulty)?,
+        )?))
+    }
+
+    /// A hashcash stamp for `resource` at `bits`, dated now (UTC, `YYMMDD`), with a fresh
+    /// random field and an empty extension.
+    pub fn hashcash(resource: &str, bits: u32) -> Result<Self, grindstone_core::Error> {
+        Ok(Self::Hashcash(MintRequest {
+            bits,
+            resource: resource.to_string(),
+            ext: String::new(),
+            date: unix_now(),
+            date_width: DateWidth::Day,
+            rand: random_rand(),
+        }))
+    }
+
+    /// Expected hashes to solve.
+    pub fn expected_hashes(&self) -> f64 {
+        match self {
+            Challenge::Sha256Bits(c) => c.difficulty().expected_hashes(),
+            Challenge::Hashcash(m) => f64::from(m.bits).exp2(),
+        }
+    }
+}
+
+/// A solution and how it was found.
+#[derive(Debug, Clone)]
+pub struct Solved {
+    /// The nonce (`sha256-bits`) or the whole stamp (`hashcash`).
+    pub nonce: String,
+    /// The digest of the solution.
+    pub digest: Digest,
+    /// Candidates hashed.
+    pub hashes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Backend used.
+    pub backend: Backend,
+    /// Threads used.
+    pub threads: usize,
+}
+
+impl Solved {
+    /// Hashes per second.
+    pub fn rate(&self) -> f64 {
+        self.hashes as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Current Unix time in seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A fresh 16-character hashcash `rand` field from the OS's random source.
+pub fn random_rand() -> String {
+    let mut b = [0u8; 12];
+    getrandom::fill(&mut b).expect("the OS random source is available");
+    hashcash::rand_field(b)
+}
+
+/// Searches a planned job with the options; `render` turns the winning index into the
+/// solution text.
+fn run(
+    job: &Job,
+    opts: &SolveOptions,
+    render: impl Fn(u64) -> String,
+) -> Result<Solved, SolveError> {
+    let search = SearchOptions {
+        backend: opts.backend.unwrap_or_else(Backend::detect),
+        threads: opts.threads,
+        deadline: opts.timeout.map(|t| Instant::now() + t),
+        cancel: opts.cancel.clone(),
+        progress: opts.progress.clone(),
+    };
+    let r = grindstone_cpu::search(job, &search)?;
+    match r.outcome {
+        Outcome::Found { index, digest } => Ok(Solved {
+            nonce: render(index),
+            digest,
+            hashes: r.hashes,
+            elapsed: r.elapsed,
+            backend: r.backend,
+            threads: r.threads,
+        }),
+        Outcome::TimedOut => Err(SolveError::TimedOut {
+            timeout: opts.timeout.unwrap_or_default(),
+            hashes: r.hashes,
+        }),
+        Outcome::Cancelled => Err(SolveError::Cancelled { hashes: r.hashes }),
+        Outcome::Exhausted => Err(SolveError::Exhausted { hashes: r.hashes }),
+    }
+}
+
+/// Solves a challenge. Every solution returned has been confirmed by the core's exact
+/// check; without a timeout the result is the scheme's lowest nonce index, independent of
+/// the thread count.
+pub fn solve(challenge: &Challenge, opts: &SolveOptions) -> Result<Solved, SolveError> {
+    match challenge {
+        Challenge::Sha256Bits(c) => {
+            let plan = c.plan();
+            run(plan.job(), opts, |i| plan.nonce(i))
+        }
+        Challenge::Hashcash(m) => {
+            let plan = m.plan()?;
+            run(plan.job(), opts, |i| plan.stamp(i))
+        }
+    }
+}
+
+/// Verifies a `sha256-bits` solution: `Ok` with the digest's evidence, or why not.
+pub fn verify_sha256_bits(
+    salt: &str,
+    nonce: &str,
+    difficulty: f64,
+) -> Result<sha256_bits::Proof, VerifyError> {
+    let c = Sha256Bits::new(salt, Difficulty::new(difficulty)?)?;
+    c.verify(nonce)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solve_and_verify_both_schemes() {
+        let c = Challenge::sha256_bits("facade", 10.0).unwrap();
+        let s = solve(&c, &SolveOptions::default()).unwrap();
+        assert!(verify_sha256_bits("facade", &s.nonce, 10.0).is_ok());
+
+        let c = Challenge::hashcash("facade@example.com", 10).unwrap();
+        let s = solve(&c, &SolveOptions::default()).unwrap();
+        let stamp = hashcash::Stamp::parse(&s.nonce).unwrap();
+        let mut p = hashcash::CheckPolicy::new(unix_now());
+        p.resource = Some("facade@example.com".into());
+        p.required_bits = Some(10);
+        assert!(hashcash::check(&stamp, &p).unwrap().zero_bits >= 10);
+    }
+
+    #[test]
+    fn timeout_is_an_error_not_a_hang() {
+        let c = Challenge::sha256_bits("slow", 200.0).unwrap();
+        let opts = SolveOptions {
+            timeout: Some(Duration::from_millis(50)),
+            ..Default::default()
+        };
+        let e = solve(&c, &opts).unwrap_err();
+        assert!(matches!(e, SolveError::TimedOut { .. }));
+        assert!(!e.is_bad_input());
+    }
+}

@@ -281,7 +281,10 @@ mod tests {
         assert!(t > Target::leading_zero_bits(9).max());
         // Tiny and huge fractional difficulties.
         let t = Target::for_difficulty(Difficulty::new(0.5).unwrap()).max();
-        assert_eq!(t[0], (std::f64::consts::FRAC_1_SQRT_2 * 4294967296.0) as u32);
+        assert_eq!(
+            t[0],
+            (std::f64::consts::FRAC_1_SQRT_2 * 4294967296.0) as u32
+        );
         let t = Target::for_difficulty(Difficulty::new(255.5).unwrap()).max();
         assert_eq!(t, [0, 0, 0, 0, 0, 0, 0, 0]);
         let t = Target::for_difficulty(Difficulty::new(254.5).unwrap()).max();
@@ -338,7 +341,10 @@ mod tests {
         let d1 = Difficulty::from_bits(1).unwrap();
         assert!((d1.hashes_at_percentile(0.5) - 1.0).abs() < 1e-12);
         assert!((d1.hashes_at_percentile(0.75) - 2.0).abs() < 1e-12);
-        assert_eq!(Difficulty::from_bits(0).unwrap().hashes_at_percentile(0.99), 1.0);
+        assert_eq!(
+            Difficulty::from_bits(0).unwrap().hashes_at_percentile(0.99),
+            1.0
+        );
         // Fractional difficulty interpolates geometrically.
         let d = Difficulty::new(20.5).unwrap();
         assert!((d.expected_hashes() / (n * std::f64::consts::SQRT_2) - 1.0).abs() < 1e-12);

@@ -52,6 +52,19 @@ pub enum Error {
     /// A date that does not parse or is out of range.
     #[error("bad date {0:?}: expected YYMMDD, YYMMDDhhmm or YYMMDDhhmmss (UTC)")]
     BadDate(String),
+    /// JSON that does not parse or lacks a field.
+    #[error("bad JSON: {0}")]
+    Json(String),
+    /// A field with a value the scheme does not accept.
+    #[error("unsupported {field} {value:?} (expected {expected})")]
+    Unsupported {
+        /// Which field.
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
     /// A nonce layout that does not fit the hash's nonce-index space or block structure.
     #[error("bad nonce layout: {0}")]
     Layout(String),

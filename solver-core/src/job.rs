@@ -176,7 +176,11 @@ const fn successor_table(sym: &[u8]) -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < sym.len() {
-        t[sym[i] as usize] = if i + 1 < sym.len() { sym[i + 1] } else { sym[i] };
+        t[sym[i] as usize] = if i + 1 < sym.len() {
+            sym[i + 1]
+        } else {
+            sym[i]
+        };
         i += 1;
     }
     t
@@ -500,7 +504,9 @@ mod tests {
     #[test]
     fn digest_at_matches_plain_hash_across_block_edges() {
         for alg in [HashAlg::Sha256, HashAlg::Sha1] {
-            for plen in [0usize, 1, 31, 45, 46, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200] {
+            for plen in [
+                0usize, 1, 31, 45, 46, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200,
+            ] {
                 for (width, alpha) in [
                     (1, Alphabet::Decimal),
                     (10, Alphabet::Base64Url),
@@ -549,7 +555,10 @@ mod tests {
                 assert_eq!(buf, fresh, "{alpha:?} i={i}");
             }
             assert!(!f.increment(&mut buf), "wraps at the end of the space");
-            assert_eq!(&buf[2..2 + width], vec![alpha.symbols()[0]; width].as_slice());
+            assert_eq!(
+                &buf[2..2 + width],
+                vec![alpha.symbols()[0]; width].as_slice()
+            );
         }
         let f = NonceField {
             offset: 0,
@@ -583,9 +592,37 @@ mod tests {
 
     #[test]
     fn layout_errors() {
-        assert!(Job::new(HashAlg::Sha256, b"x", 0, Alphabet::Decimal, b"", zero_target()).is_err());
-        assert!(Job::new(HashAlg::Sha256, b"x", 20, Alphabet::Decimal, b"", zero_target()).is_err());
-        let job = Job::new(HashAlg::Sha256, b"x", 2, Alphabet::Decimal, b"", zero_target()).unwrap();
+        assert!(
+            Job::new(
+                HashAlg::Sha256,
+                b"x",
+                0,
+                Alphabet::Decimal,
+                b"",
+                zero_target()
+            )
+            .is_err()
+        );
+        assert!(
+            Job::new(
+                HashAlg::Sha256,
+                b"x",
+                20,
+                Alphabet::Decimal,
+                b"",
+                zero_target()
+            )
+            .is_err()
+        );
+        let job = Job::new(
+            HashAlg::Sha256,
+            b"x",
+            2,
+            Alphabet::Decimal,
+            b"",
+            zero_target(),
+        )
+        .unwrap();
         assert!(job.clone().with_range(10..100).is_ok());
         assert!(job.clone().with_range(10..101).is_err());
         #[allow(clippy::reversed_empty_ranges)]

@@ -8,7 +8,9 @@ use grindstone_core::{Difficulty, Rejection, VerifyError};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vectors").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../vectors")
+        .join(name);
     let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&text).unwrap()
 }
@@ -27,8 +29,8 @@ fn powforge_captcha_vectors() {
         assert_eq!(proof.digest.to_hex(), c["sha256_hex"].as_str().unwrap());
         assert!(proof.zero_bits >= bits);
         // One bit more than the digest has is refused.
-        let harder = Sha256Bits::new(salt, Difficulty::from_bits(proof.zero_bits + 1).unwrap())
-            .unwrap();
+        let harder =
+            Sha256Bits::new(salt, Difficulty::from_bits(proof.zero_bits + 1).unwrap()).unwrap();
         assert!(matches!(
             harder.verify(nonce),
             Err(VerifyError::Rejected(Rejection::InsufficientWork { .. }))

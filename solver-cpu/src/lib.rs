@@ -176,17 +176,17 @@ impl Shared<'_> {
         if self.timed_out.load(Ordering::Relaxed) || self.cancelled.load(Ordering::Relaxed) {
             return true;
         }
-        if let Some(c) = &self.opts.cancel {
-            if c.load(Ordering::Relaxed) {
-                self.cancelled.store(true, Ordering::Relaxed);
-                return true;
-            }
+        if let Some(c) = &self.opts.cancel
+            && c.load(Ordering::Relaxed)
+        {
+            self.cancelled.store(true, Ordering::Relaxed);
+            return true;
         }
-        if let Some(d) = self.opts.deadline {
-            if Instant::now() >= d {
-                self.timed_out.store(true, Ordering::Relaxed);
-                return true;
-            }
+        if let Some(d) = self.opts.deadline
+            && Instant::now() >= d
+        {
+            self.timed_out.store(true, Ordering::Relaxed);
+            return true;
         }
         false
     }
@@ -285,10 +285,11 @@ pub fn search_range(job: &Job, range: Range<u64>, opts: &SearchOptions) -> Resul
         cancelled: AtomicBool::new(false),
         opts,
     };
-    if start < inline_end && !sh.should_stop() {
-        if let Some((i, d)) = scan(&sh, start..inline_end) {
-            sh.record(i, d);
-        }
+    if start < inline_end
+        && !sh.should_stop()
+        && let Some((i, d)) = scan(&sh, start..inline_end)
+    {
+        sh.record(i, d);
     }
     if sh.best.load(Ordering::Relaxed) == u64::MAX && inline_end < end && !sh.should_stop() {
         if threads == 1 {
@@ -427,7 +428,12 @@ mod tests {
                 )
                 .unwrap();
                 // Around carries: ...zzz/ -> ...1000
-                for start in [0u64, 63 * 64 - 5, 64 * 64 * 64 - 7, job.nonce().space() - 40] {
+                for start in [
+                    0u64,
+                    63 * 64 - 5,
+                    64 * 64 * 64 - 7,
+                    job.nonce().space() - 40,
+                ] {
                     let range = start..(start + 200).min(job.nonce().space());
                     let want = reference::filter_candidates(&job, range.clone());
                     for &b in Backend::available().iter() {

@@ -220,13 +220,13 @@ pub struct Checked {
 /// Checks a stamp against a policy, cheapest tests first: claimed bits, the SHA-1 work,
 /// the resource, the date window. Double spending is the caller's to check afterwards.
 pub fn check(stamp: &Stamp, policy: &CheckPolicy) -> Result<Checked, Rejection> {
-    if let Some(required) = policy.required_bits {
-        if stamp.bits < required {
-            return Err(Rejection::TooFewBitsClaimed {
-                claimed: stamp.bits,
-                required,
-            });
-        }
+    if let Some(required) = policy.required_bits
+        && stamp.bits < required
+    {
+        return Err(Rejection::TooFewBitsClaimed {
+            claimed: stamp.bits,
+            required,
+        });
     }
     let digest = stamp.digest();
     let zero_bits = digest.leading_zero_bits();
@@ -258,13 +258,13 @@ pub fn check(stamp: &Stamp, policy: &CheckPolicy) -> Result<Checked, Rejection> 
     let expires_at = policy
         .validity
         .map(|v| stamp.time.saturating_add(v.as_secs() as i64));
-    if let (Some(exp), Some(v)) = (expires_at, policy.validity) {
-        if policy.now > exp.saturating_add(grace) {
-            return Err(Rejection::Expired {
-                date: stamp.date.clone(),
-                valid_for_secs: v.as_secs(),
-            });
-        }
+    if let (Some(exp), Some(v)) = (expires_at, policy.validity)
+        && policy.now > exp.saturating_add(grace)
+    {
+        return Err(Rejection::Expired {
+            date: stamp.date.clone(),
+            valid_for_secs: v.as_secs(),
+        });
     }
     Ok(Checked {
         bits: stamp.bits,
@@ -464,14 +464,24 @@ mod tests {
         assert_eq!(format_date(t, DateWidth::Minute).unwrap(), "2611212113");
         assert_eq!(format_date(t, DateWidth::Day).unwrap(), "261121");
         assert_eq!(parse_date("040806").unwrap(), 1_091_750_400);
-        for bad in ["", "2611", "26112", "261321", "261132", "2611212460", "26112a", "2611212113601"] {
+        for bad in [
+            "",
+            "2611",
+            "26112",
+            "261321",
+            "261132",
+            "2611212460",
+            "26112a",
+            "2611212113601",
+        ] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn parse_fields() {
-        let s = Stamp::parse("1:20:261121:api.example.com:ext=1;k=v:EPDLEuhrM8MT/7Wb:01szh").unwrap();
+        let s =
+            Stamp::parse("1:20:261121:api.example.com:ext=1;k=v:EPDLEuhrM8MT/7Wb:01szh").unwrap();
         assert_eq!(s.bits(), 20);
         assert_eq!(s.resource(), "api.example.com");
         assert_eq!(s.ext(), "ext=1;k=v");
@@ -501,7 +511,10 @@ mod tests {
         let t = "X-Hashcash: 1:20:261121:alice@example.org::P/iL:00000\n\t0002F+H\nhashcash: 1:8:261121:b::r:c\n\n";
         assert_eq!(
             stamps_in_text(t),
-            vec!["1:20:261121:alice@example.org::P/iL:000000002F+H", "1:8:261121:b::r:c"]
+            vec![
+                "1:20:261121:alice@example.org::P/iL:000000002F+H",
+                "1:8:261121:b::r:c"
+            ]
         );
     }
 
@@ -527,17 +540,29 @@ mod tests {
         let ok = check(&stamp, &policy).unwrap();
         assert!(ok.zero_bits >= 10);
         policy.case_sensitive = true;
-        assert!(matches!(check(&stamp, &policy), Err(Rejection::WrongResource { .. })));
+        assert!(matches!(
+            check(&stamp, &policy),
+            Err(Rejection::WrongResource { .. })
+        ));
         policy.case_sensitive = false;
         policy.required_bits = Some(11);
-        assert!(matches!(check(&stamp, &policy), Err(Rejection::TooFewBitsClaimed { .. })));
+        assert!(matches!(
+            check(&stamp, &policy),
+            Err(Rejection::TooFewBitsClaimed { .. })
+        ));
         policy.required_bits = None;
         policy.now = now + 31 * 86400;
-        assert!(matches!(check(&stamp, &policy), Err(Rejection::Expired { .. })));
+        assert!(matches!(
+            check(&stamp, &policy),
+            Err(Rejection::Expired { .. })
+        ));
         policy.validity = None;
         assert!(check(&stamp, &policy).is_ok());
         policy.now = now - 3 * 86400;
-        assert!(matches!(check(&stamp, &policy), Err(Rejection::FutureDate { .. })));
+        assert!(matches!(
+            check(&stamp, &policy),
+            Err(Rejection::FutureDate { .. })
+        ));
     }
 
     #[test]

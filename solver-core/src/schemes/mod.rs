@@ -1,6 +1,7 @@
 //! Challenge formats ("schemes"): each parses its challenge, plans a [`Job`](crate::Job),
 //! turns a hit into the scheme's own solution and verifies solutions.
 
+pub mod captcha_mcp;
 pub mod hashcash;
 pub mod sha256_bits;
 
@@ -39,8 +40,8 @@ pub(crate) fn check_printable(
 /// before them can be computed once per batch. At least `min` long.
 pub(crate) fn aligned_nonce_len(prefix_len: usize, min: usize) -> usize {
     const END: usize = crate::job::BLOCK_LEN - 9;
-    let mut n = (END + crate::job::BLOCK_LEN - prefix_len % crate::job::BLOCK_LEN)
-        % crate::job::BLOCK_LEN;
+    let mut n =
+        (END + crate::job::BLOCK_LEN - prefix_len % crate::job::BLOCK_LEN) % crate::job::BLOCK_LEN;
     while n < min {
         n += crate::job::BLOCK_LEN;
     }

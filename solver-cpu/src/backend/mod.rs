@@ -86,7 +86,11 @@ impl Backend {
             .find(|b| b.name() == name)
             .ok_or_else(|| Error::UnknownBackend {
                 name: name.clone(),
-                known: Self::ALL.iter().map(|b| b.name()).collect::<Vec<_>>().join(", "),
+                known: Self::ALL
+                    .iter()
+                    .map(|b| b.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
         if !b.is_available() {
             return Err(Error::UnavailableBackend(b.name()));

@@ -1,0 +1,153 @@
+//! Subcommands. Each returns an exit code or a [`Failure`] carrying its own code.
+
+pub mod bench;
+pub mod hashcash;
+pub mod info;
+pub mod progress;
+pub mod solve;
+pub mod verify;
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use grindstone::cpu::Backend;
+use grindstone::{SolveError, SolveOptions};
+
+/// Exit code for "no solution" and "invalid".
+pub const EXIT_FAIL: u8 = 1;
+/// Exit code for bad input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Largest input read from a file or stdin.
+pub const MAX_INPUT: u64 = 1 << 20;
+
+/// An error with the exit code it maps to.
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+pub type CmdResult = Result<ExitCode, Failure>;
+
+/// Bad input: exit 2.
+pub fn bad(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: EXIT_BAD_INPUT,
+        error: e.into(),
+    }
+}
+
+/// No solution / invalid: exit 1.
+pub fn fail(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: EXIT_FAIL,
+        error: e.into(),
+    }
+}
+
+impl From<SolveError> for Failure {
+    fn from(e: SolveError) -> Self {
+        if e.is_bad_input() { bad(e) } else { fail(e) }
+    }
+}
+
+/// Options shared by every command that searches.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SearchArgs {
+    /// Worker threads (0: one per logical CPU).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Give up after this long (e.g. 500ms, 10s, 2m; a bare number is seconds).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Search backend (`grind info` lists them).
+    #[arg(
+        long,
+        env = "GRIND_BACKEND",
+        default_value = "auto",
+        value_name = "NAME"
+    )]
+    pub backend: String,
+}
+
+impl SearchArgs {
+    pub fn options(&self) -> Result<SolveOptions, Failure> {
+        Ok(SolveOptions {
+            threads: self.threads,
+            timeout: self
+                .timeout
+                .as_deref()
+                .map(|t| parse_duration(t).map_err(bad))
+                .transpose()?,
+            backend: Some(Backend::from_name(&self.backend).map_err(bad)?),
+            cancel: None,
+            progress: None,
+        })
+    }
+}
+
+/// Parses `10s`, `500ms`, `2m`, `28d`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
+    let t = s.trim();
+    if let Ok(v) = t.parse::<f64>() {
+        if v.is_finite() && (0.0..1e12).contains(&v) {
+            return Ok(Duration::from_secs_f64(v));
+        }
+        anyhow::bail!("bad duration {s:?}: must be a non-negative number of seconds");
+    }
+    humantime::parse_duration(t)
+        .map_err(|e| anyhow::anyhow!("bad duration {s:?}: {e} (examples: 500ms, 10s, 2m, 28d)"))
+}
+
+/// Reads a file, or stdin for `-`, up to [`MAX_INPUT`] bytes.
+pub fn read_input(path: &str) -> Result<String, Failure> {
+    let mut buf = Vec::new();
+    let what = if path == "-" { "stdin" } else { path };
+    let r = if path == "-" {
+        std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
+    };
+    r.map_err(|e| bad(anyhow::anyhow!("cannot read {what}: {e}")))?;
+    if buf.len() as u64 > MAX_INPUT {
+        return Err(bad(anyhow::anyhow!(
+            "{what} is larger than {MAX_INPUT} bytes"
+        )));
+    }
+    String::from_utf8(buf).map_err(|_| bad(anyhow::anyhow!("{what} is not UTF-8 text")))
+}
+
+/// `1234567.0` -> `1.23 M`.
+pub fn si(v: f64) -> String {
+    let (d, u) = if v >= 1e12 {
+        (1e12, "T")
+    } else if v >= 1e9 {
+        (1e9, "G")
+    } else if v >= 1e6 {
+        (1e6, "M")
+    } else if v >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
+    format!("{:.2} {u}", v / d)
+}
+
+/// Human duration for estimates: `850 ms`, `3.2 s`, `4.1 min`, `2.0 h`, `3.5 days`.
+pub fn human_secs(s: f64) -> String {
+    if !s.is_finite() {
+        "forever".into()
+    } else if s < 1.0 {
+        format!("{:.0} ms", s * 1e3)
+    } else if s < 120.0 {
+        format!("{s:.1} s")
+    } else if s < 7200.0 {
+        format!("{:.1} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else if s < 3.2e7 * 2.0 {
+        format!("{:.1} days", s / 86400.0)
+    } else {
+        format!("{:.1} years", s / 3.156e7)
+    }
+}

@@ -1,0 +1,97 @@
+//! `grind verify`.
+
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use grindstone::core::schemes::captcha_mcp::{VerifyMsg, difficulty_of};
+use grindstone::core::schemes::sha256_bits::{self, Sha256Bits};
+use grindstone::core::{Difficulty, VerifyError};
+use serde_json::json;
+
+use super::{CmdResult, EXIT_FAIL, bad, read_input};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A captcha-mcp `verify` request (`{salt, nonce, id, signature, algo, difficulty}`) in a
+    /// file, or `-` for stdin.
+    #[arg(value_name = "REQUEST", conflicts_with_all = ["salt", "nonce"])]
+    pub request: Option<String>,
+    /// The salt.
+    #[arg(long, requires = "nonce")]
+    pub salt: Option<String>,
+    /// The nonce to check.
+    #[arg(long, requires = "salt")]
+    pub nonce: Option<String>,
+    /// Required difficulty in bits; overrides the request's own `difficulty`.
+    #[arg(long, short = 'd', value_name = "BITS", allow_hyphen_values = true)]
+    pub difficulty: Option<String>,
+    /// Challenge scheme.
+    #[arg(long, default_value = sha256_bits::NAME)]
+    pub scheme: String,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> CmdResult {
+    super::solve::check_scheme(&a.scheme, "verify")?;
+    let flag_d: Option<Difficulty> = a
+        .difficulty
+        .as_deref()
+        .map(|d| d.parse().map_err(bad))
+        .transpose()?;
+    let (salt, nonce, d) = match (&a.request, &a.salt, &a.nonce) {
+        (Some(path), _, _) => {
+            let m = VerifyMsg::parse(&read_input(path)?)
+                .map_err(|e| bad(anyhow!("request {path}: {e}")))?;
+            let d = match (flag_d, &m.difficulty) {
+                (Some(d), _) => d,
+                (None, Some(n)) => difficulty_of(n).map_err(bad)?,
+                (None, None) => {
+                    return Err(bad(anyhow!(
+                        "the request has no difficulty: pass --difficulty"
+                    )));
+                }
+            };
+            (m.salt, m.nonce, d)
+        }
+        (None, Some(s), Some(n)) => {
+            let d = flag_d.ok_or_else(|| bad(anyhow!("--difficulty is required")))?;
+            (s.clone(), n.clone(), d)
+        }
+        _ => {
+            return Err(bad(anyhow!(
+                "give a request file (or - for stdin), or --salt and --nonce"
+            )));
+        }
+    };
+    let challenge = Sha256Bits::new(&salt, d).map_err(bad)?;
+    match challenge.verify(&nonce) {
+        Ok(p) => {
+            if a.json {
+                let out = json!({
+                    "valid": true,
+                    "digest": p.digest.to_hex(),
+                    "zero_bits": p.zero_bits,
+                    "difficulty": d.bits(),
+                });
+                println!("{out}");
+            } else {
+                println!(
+                    "valid: {} leading zero bits (difficulty {d}), digest {}",
+                    p.zero_bits, p.digest
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(VerifyError::Malformed(e)) => Err(bad(e)),
+        Err(VerifyError::Rejected(r)) => {
+            if a.json {
+                println!("{}", json!({"valid": false, "reason": r.to_string()}));
+            } else {
+                println!("invalid: {r}");
+            }
+            Ok(ExitCode::from(EXIT_FAIL))
+        }
+    }
+}

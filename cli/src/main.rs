@@ -1,0 +1,54 @@
+//! `grind`: solve, verify, mint and check proof-of-work challenges.
+//!
+//! Exit codes: 0 success / valid; 1 no solution (timeout, exhausted) or invalid solution;
+//! 2 bad input (unusable arguments, challenge, stamp or JSON).
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Grindstone's proof-of-work solver and verifier.
+#[derive(Parser)]
+#[command(name = "grind", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 ok/valid, 1 no solution or invalid, 2 bad input.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Solve a challenge: `--salt S --difficulty D`, or a captcha-mcp challenge JSON.
+    Solve(cmd::solve::Args),
+    /// Verify a solution (exit 0 valid, 1 invalid, 2 bad input).
+    Verify(cmd::verify::Args),
+    /// Mint hashcash version-1 stamps (like `hashcash -m`).
+    Mint(cmd::hashcash::MintArgs),
+    /// Check hashcash stamps (like `hashcash -c`).
+    Check(cmd::hashcash::CheckArgs),
+    /// Show CPU features and the backend that would run.
+    Info(cmd::info::Args),
+    /// Measure the hash rate of a backend on a fixed job.
+    Bench(cmd::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.command {
+        Command::Solve(a) => cmd::solve::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
+        Command::Mint(a) => cmd::hashcash::mint(a),
+        Command::Check(a) => cmd::hashcash::check(a),
+        Command::Info(a) => cmd::info::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
+    };
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("grind: {:#}", e.error);
+            ExitCode::from(e.code)
+        }
+    }
+}
