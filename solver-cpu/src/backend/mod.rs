@@ -17,24 +17,53 @@ use grindstone_core::Job;
 
 use crate::Error;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+pub(crate) mod lanes;
 mod portable;
+mod scalar;
 
 /// A CPU search backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
+    /// 16 lanes of AVX-512 (x86-64 with AVX-512F), with per-chunk precomputation.
+    Avx512,
+    /// 8 lanes of AVX2 (x86-64), with per-chunk precomputation.
+    Avx2,
+    /// One lane of portable Rust, with per-chunk precomputation.
+    Scalar,
     /// Midstate plus the RustCrypto `sha2`/`sha1` compression functions, one candidate at
     /// a time (those crates use SHA-NI or the ARMv8 SHA instructions on their own where
-    /// the CPU has them). Runs everywhere.
+    /// the CPU has them). Runs every job layout on every CPU.
     Portable,
 }
 
 impl Backend {
-    /// Every backend this build knows, fastest first.
-    pub const ALL: &'static [Backend] = &[Backend::Portable];
+    /// Every backend this build knows, in the order [`Backend::detect`] prefers them.
+    #[cfg(target_arch = "aarch64")]
+    pub const ALL: &'static [Backend] = &[
+        Backend::Portable,
+        Backend::Scalar,
+        Backend::Avx512,
+        Backend::Avx2,
+    ];
+    /// Every backend this build knows, in the order [`Backend::detect`] prefers them.
+    #[cfg(not(target_arch = "aarch64"))]
+    pub const ALL: &'static [Backend] = &[
+        Backend::Avx512,
+        Backend::Avx2,
+        Backend::Scalar,
+        Backend::Portable,
+    ];
 
     /// The backend's name (`--backend NAME`).
     pub fn name(self) -> &'static str {
         match self {
+            Backend::Avx512 => "avx512",
+            Backend::Avx2 => "avx2",
+            Backend::Scalar => "scalar",
             Backend::Portable => "portable",
         }
     }
@@ -42,14 +71,24 @@ impl Backend {
     /// Whether this CPU can run the backend.
     pub fn is_available(self) -> bool {
         match self {
-            Backend::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => avx512::is_available(),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => avx2::is_available(),
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Avx512 | Backend::Avx2 => false,
+            Backend::Scalar | Backend::Portable => true,
         }
     }
 
-    /// Whether the backend can search `job` (every backend can search every job; faster
-    /// kernels may require the planners' layout and fall back otherwise).
-    pub fn supports(self, _job: &Job) -> bool {
-        true
+    /// Whether the backend runs `job` with its own kernel. The lane kernels need the
+    /// nonce in a single final block (the planners' layout); for other jobs their
+    /// `search` falls back to the portable kernel.
+    pub fn supports(self, job: &Job) -> bool {
+        match self {
+            Backend::Portable => true,
+            _ => lanes::layout(job).is_some(),
+        }
     }
 
     /// The fastest available backend, detected on first use and cached.
@@ -101,6 +140,13 @@ impl Backend {
     /// Searches `range` of `job` for the first filter candidate. Called once per batch.
     pub fn search(self, job: &Job, range: Range<u64>) -> Option<u64> {
         match self {
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => avx512::search(job, range),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => avx2::search(job, range),
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Avx512 | Backend::Avx2 => portable::search(job, range),
+            Backend::Scalar => scalar::search(job, range),
             Backend::Portable => portable::search(job, range),
         }
     }

@@ -1,0 +1,183 @@
+//! Every available backend against the scalar reference on the same jobs: prefix lengths
+//! 0..=130 (block edges 55/56/63/64 included), both hashes, every alphabet, nonces whose
+//! characters carry across a word, hits on the first and last candidate of a range, and
+//! the planners' own layouts. Iterates over the backends this machine has, so CI
+//! exercises each one it supports (not only the auto-selected one).
+
+use std::ops::Range;
+
+use grindstone_core::schemes::hashcash::{DateWidth, MintRequest};
+use grindstone_core::schemes::sha256_bits::Sha256Bits;
+use grindstone_core::{Alphabet, Difficulty, HashAlg, Job, Predicate, Target, reference};
+use grindstone_cpu::Backend;
+
+/// All filter candidates a backend reports in `range`, by repeated calls.
+fn candidates(b: Backend, job: &Job, range: Range<u64>) -> Vec<u64> {
+    let mut got = Vec::new();
+    let mut cur = range.start;
+    while let Some(c) = b.search(job, cur..range.end) {
+        assert!(
+            c >= cur && c < range.end,
+            "{b}: {c} outside {cur}..{}",
+            range.end
+        );
+        got.push(c);
+        cur = c + 1;
+    }
+    got
+}
+
+fn check(job: &Job, range: Range<u64>, what: &str) {
+    let want = reference::filter_candidates(job, range.clone());
+    for &b in &Backend::available() {
+        assert_eq!(
+            candidates(b, job, range.clone()),
+            want,
+            "{b}: {what} {range:?}"
+        );
+        // A hit at the very start and at the very end of a range.
+        for &c in want.iter().take(4) {
+            assert_eq!(b.search(job, c..c + 1), Some(c), "{b}: {what} first");
+            assert_eq!(b.search(job, c..c), None, "{b}: {what} empty");
+        }
+        if let Some(&c) = want.last() {
+            assert_eq!(b.search(job, c..range.end), Some(c), "{b}: {what} last");
+        }
+    }
+}
+
+/// Start indices where characters carry: the last character, across a word, across
+/// several characters, and the top of the space.
+fn carry_starts(job: &Job) -> Vec<u64> {
+    let r = job.nonce().alphabet.radix();
+    let space = job.nonce().space();
+    let mut v = vec![0];
+    let mut p = r;
+    for _ in 0..job.nonce().width.min(5) {
+        if p > space {
+            break;
+        }
+        v.push(p.saturating_sub(7));
+        p = p.saturating_mul(r);
+    }
+    v.push(space.saturating_sub(90));
+    v
+}
+
+#[test]
+fn all_prefix_lengths_both_hashes_every_alphabet() {
+    // 4 leading zero bits: about one candidate in 16, so every range has several.
+    let loose = Predicate::AtMost(Target::leading_zero_bits(4));
+    for alg in [HashAlg::Sha256, HashAlg::Sha1] {
+        for plen in 0..=130usize {
+            let prefix: Vec<u8> = (0..plen).map(|i| b"0123456789abcdef"[i % 16]).collect();
+            for (alpha, width) in [
+                (Alphabet::Base64Url, 10),
+                (Alphabet::Base64, 7),
+                (Alphabet::Decimal, 3),
+                (Alphabet::Decimal, 12),
+                (Alphabet::HexLower, 5),
+            ] {
+                let job = Job::new(alg, &prefix, width, alpha, b"", loose).unwrap();
+                for s in carry_starts(&job) {
+                    let end = (s + 90).min(job.nonce().space());
+                    check(
+                        &job,
+                        s..end,
+                        &format!("{alg} plen={plen} {alpha:?}x{width}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn planner_layouts() {
+    let d = Difficulty::from_bits(4).unwrap();
+    for len in 1..=130usize {
+        let salt: String = (0..len).map(|i| (b'!' + (i % 90) as u8) as char).collect();
+        let plan = Sha256Bits::new(&salt, d).unwrap().plan();
+        for &b in &Backend::available() {
+            assert!(b.supports(plan.job()) || b == Backend::Portable);
+        }
+        for s in carry_starts(plan.job()) {
+            check(
+                plan.job(),
+                s..s + 300,
+                &format!("sha256-bits salt len {len}"),
+            );
+        }
+        let req = MintRequest {
+            bits: 4,
+            resource: salt.replace(' ', "_"),
+            ext: String::new(),
+            date: 1_795_219_200,
+            date_width: DateWidth::Day,
+            rand: "0123456789abcdef".into(),
+        };
+        let plan = req.plan().unwrap();
+        for s in carry_starts(plan.job()) {
+            check(
+                plan.job(),
+                s..s + 300,
+                &format!("hashcash resource len {len}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn suffix_and_multi_block_layouts_fall_back_correctly() {
+    let loose = Predicate::AtMost(Target::leading_zero_bits(3));
+    for plen in [50usize, 60, 62, 64, 120] {
+        for slen in [1usize, 5, 9, 20] {
+            let prefix = vec![b'x'; plen];
+            let suffix = vec![b'y'; slen];
+            for alg in [HashAlg::Sha256, HashAlg::Sha1] {
+                let job = Job::new(alg, &prefix, 6, Alphabet::Decimal, &suffix, loose).unwrap();
+                check(&job, 990..1300, &format!("{alg} plen={plen} slen={slen}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn tight_predicates_and_restricted_ranges() {
+    // Real difficulties: the lowest valid index matches the reference for every backend.
+    for (salt, bits) in [("a", 12u32), ("tight-predicate-salt", 14)] {
+        let plan = Sha256Bits::new(salt, Difficulty::from_bits(bits).unwrap())
+            .unwrap()
+            .plan();
+        let job = plan.job();
+        let want = reference::search(job, job.range()).unwrap();
+        for &b in &Backend::available() {
+            let mut cur = 0;
+            let got = loop {
+                let c = b.search(job, cur..job.nonce().space()).unwrap();
+                if job.check(c).is_some() {
+                    break c;
+                }
+                cur = c + 1;
+            };
+            assert_eq!(got, want, "{b}");
+        }
+    }
+    // A job restricted to a sub-range (as decimal-without-leading-zeros schemes do).
+    let job = Job::new(
+        HashAlg::Sha256,
+        b"restricted",
+        4,
+        Alphabet::Decimal,
+        b"",
+        Predicate::AtMost(Target::leading_zero_bits(2)),
+    )
+    .unwrap()
+    .with_range(1000..10000)
+    .unwrap();
+    let want = reference::filter_candidates(&job, 0..10000);
+    assert!(want.iter().all(|&c| c >= 1000));
+    for &b in &Backend::available() {
+        assert_eq!(candidates(b, &job, 0..10000), want, "{b}");
+    }
+}
