@@ -22,10 +22,13 @@
 //! out) and `VW = 0` (any single-block layout: all sixteen words given per lane, no
 //! precomputation beyond the midstate).
 
+use std::marker::PhantomData;
 use std::ops::Range;
 
 use grindstone_core::job::BLOCK_LEN;
 use grindstone_core::{Filter, HashAlg, Job};
+
+use super::drive::{Group, Words, drive, layout, words};
 
 /// A vector of `N` 32-bit lanes with the operations SHA-1 and SHA-256 need.
 pub(crate) trait Lanes: Copy {
@@ -192,14 +195,6 @@ pub(crate) struct Pre1 {
     c: [u32; 80],
     kw: [u32; 80],
     h0: u32,
-}
-
-fn words(block: &[u8; BLOCK_LEN]) -> [u32; 16] {
-    let mut w = [0u32; 16];
-    for (i, c) in block.chunks_exact(4).enumerate() {
-        w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-    }
-    w
 }
 
 impl Pre256 {
@@ -509,43 +504,28 @@ impl Kernel for Sha1K {
     }
 }
 
-/// Where the nonce sits, as the lane kernels see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Layout {
-    /// The last message word holding nonce characters (the one that varies per lane).
-    pub vw: usize,
-    /// Bit shifts of the nonce characters inside word `vw`, last character first.
-    shifts: [u32; 4],
-    /// How many nonce characters word `vw` holds.
-    inner: usize,
-    /// Indices per chunk: `radix^inner`.
-    chunk: u64,
-}
+/// The lane kernels as a [`Group`]: `V::N` candidates per evaluation, specialisation
+/// `VW` of hash kernel `K`.
+pub(crate) struct LaneGroup<V, K, const VW: usize>(PhantomData<(V, K)>);
 
-/// The lane layout of `job`, or `None` when the lane kernels cannot run it (the nonce is
-/// not in a single final block).
-pub(crate) fn layout(job: &Job) -> Option<Layout> {
-    if job.tail().len() != 1 {
-        return None;
+impl<V: Lanes, K: Kernel, const VW: usize> Group for LaneGroup<V, K, VW> {
+    const N: usize = V::N;
+    type Chunk = (K::Pre, [V; 16]);
+
+    #[inline(always)]
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _vw: usize) -> Self::Chunk {
+        (K::pre::<VW>(mid, block), words(block).map(V::splat))
     }
-    let nf = job.nonce();
-    let end = nf.offset + nf.width;
-    let vw = (end - 1) / 4;
-    if vw >= 14 {
-        return None;
+
+    #[inline(always)]
+    fn eval(c: &Self::Chunk, vw: usize, w: Words<'_>, filter: &Filter) -> u32 {
+        let mut m = c.1;
+        m[vw] = match w {
+            Words::Run { upper, last } => V::splat(upper).add(V::load(last)),
+            Words::Each(lanes) => V::load(lanes),
+        };
+        K::h0::<V, VW>(&c.0, &m).filter_mask(filter)
     }
-    let first = nf.offset.max(vw * 4);
-    let inner = end - first;
-    let mut shifts = [0u32; 4];
-    for (k, s) in shifts.iter_mut().enumerate().take(inner) {
-        *s = 8 * (3 - ((end - 1 - k) % 4)) as u32;
-    }
-    Some(Layout {
-        vw,
-        shifts,
-        inner,
-        chunk: nf.alphabet.radix().pow(inner as u32),
-    })
 }
 
 /// The backend contract (see [`super`]) for any [`Lanes`] type: dispatches on the hash and
@@ -556,90 +536,11 @@ pub(crate) fn search<V: Lanes>(job: &Job, range: Range<u64>) -> Option<u64> {
         return super::portable::search(job, range);
     };
     match (job.alg(), lay.vw) {
-        (HashAlg::Sha256, 13) => drive::<V, Sha256K, 13>(job, &lay, range),
-        (HashAlg::Sha256, _) => drive::<V, Sha256K, 0>(job, &lay, range),
-        (HashAlg::Sha1, 13) => drive::<V, Sha1K, 13>(job, &lay, range),
-        (HashAlg::Sha1, _) => drive::<V, Sha1K, 0>(job, &lay, range),
+        (HashAlg::Sha256, 13) => drive::<LaneGroup<V, Sha256K, 13>>(job, &lay, range),
+        (HashAlg::Sha256, _) => drive::<LaneGroup<V, Sha256K, 0>>(job, &lay, range),
+        (HashAlg::Sha1, 13) => drive::<LaneGroup<V, Sha1K, 13>>(job, &lay, range),
+        (HashAlg::Sha1, _) => drive::<LaneGroup<V, Sha1K, 0>>(job, &lay, range),
     }
-}
-
-/// Chunks, then groups of `V::N` consecutive indices; returns the first index passing the
-/// filter.
-#[inline(always)]
-fn drive<V: Lanes, K: Kernel, const VW: usize>(
-    job: &Job,
-    lay: &Layout,
-    range: Range<u64>,
-) -> Option<u64> {
-    let nf = job.nonce();
-    let jr = job.range();
-    let (mut cur, end) = (range.start.max(jr.start), range.end.min(jr.end));
-    let filter = job.filter();
-    let sym = nf.alphabet.symbols();
-    let next = nf.alphabet.successors();
-    let (first, last) = (u32::from(sym[0]), u32::from(sym[sym.len() - 1]));
-    let mut block = job.tail()[0];
-    let mut lanes = [0u32; 32];
-    debug_assert!(V::N <= lanes.len());
-    let radix = sym.len();
-    let shifts = &lay.shifts[..lay.inner];
-    let sh0 = shifts[0];
-    // The last character's contribution to word `vw`, by digit value: lanes of a group
-    // whose last characters do not wrap are one load from here.
-    let mut last_char = [0u32; 64];
-    for (t, &c) in last_char.iter_mut().zip(sym) {
-        *t = u32::from(c) << sh0;
-    }
-    // Increments the characters of word `w` from inner character `from` upwards (0 is the
-    // last character), like an odometer; carries out of the word happen only at a chunk's
-    // end, where the word is rebuilt.
-    let bump = |mut w: u32, from: usize| -> u32 {
-        for &sh in &shifts[from..] {
-            let c = (w >> sh) & 0xff;
-            let cleared = w & !(0xff << sh);
-            if c != last {
-                return cleared | (u32::from(next[c as usize]) << sh);
-            }
-            w = cleared | (first << sh);
-        }
-        w
-    };
-    while cur < end {
-        let chunk_end = (cur - cur % lay.chunk).saturating_add(lay.chunk).min(end);
-        nf.write(cur, &mut block);
-        let pre = K::pre::<VW>(job.midstate(), &block);
-        let base = words(&block);
-        let mut m = base.map(V::splat);
-        let mut w = base[lay.vw];
-        while cur < chunk_end {
-            let n = (V::N as u64).min(chunk_end - cur) as usize;
-            let k = (cur % radix as u64) as usize;
-            if n == V::N && k + n <= radix {
-                // Fast path: only the last character differs between lanes.
-                let upper = w & !(0xff << sh0);
-                m[lay.vw] = V::splat(upper).add(V::load(&last_char[k..]));
-                w = if k + n < radix {
-                    upper | last_char[k + n]
-                } else if shifts.len() > 1 {
-                    bump(upper | last_char[0], 1)
-                } else {
-                    upper | last_char[0]
-                };
-            } else {
-                for lane in lanes.iter_mut().take(n) {
-                    *lane = w;
-                    w = bump(w, 0);
-                }
-                m[lay.vw] = V::load(&lanes);
-            }
-            let mask = K::h0::<V, VW>(&pre, &m).filter_mask(&filter) & (u32::MAX >> (32 - n));
-            if mask != 0 {
-                return Some(cur + u64::from(mask.trailing_zeros()));
-            }
-            cur += n as u64;
-        }
-    }
-    None
 }
 
 /// Two vectors processed side by side: twice the lanes, two independent dependency

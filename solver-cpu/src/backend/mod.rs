@@ -21,15 +21,21 @@ use crate::Error;
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod drive;
 pub(crate) mod lanes;
 mod portable;
 mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod sha_ni;
 
 /// A CPU search backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
     /// 16 lanes of AVX-512 (x86-64 with AVX-512F), with per-chunk precomputation.
     Avx512,
+    /// The x86 SHA extensions, four candidates per evaluation, with per-chunk
+    /// precomputation.
+    ShaNi,
     /// 8 lanes of AVX2 (x86-64), with per-chunk precomputation.
     Avx2,
     /// One lane of portable Rust, with per-chunk precomputation.
@@ -47,12 +53,14 @@ impl Backend {
         Backend::Portable,
         Backend::Scalar,
         Backend::Avx512,
+        Backend::ShaNi,
         Backend::Avx2,
     ];
     /// Every backend this build knows, in the order [`Backend::detect`] prefers them.
     #[cfg(not(target_arch = "aarch64"))]
     pub const ALL: &'static [Backend] = &[
         Backend::Avx512,
+        Backend::ShaNi,
         Backend::Avx2,
         Backend::Scalar,
         Backend::Portable,
@@ -62,6 +70,7 @@ impl Backend {
     pub fn name(self) -> &'static str {
         match self {
             Backend::Avx512 => "avx512",
+            Backend::ShaNi => "sha-ni",
             Backend::Avx2 => "avx2",
             Backend::Scalar => "scalar",
             Backend::Portable => "portable",
@@ -74,9 +83,11 @@ impl Backend {
             #[cfg(target_arch = "x86_64")]
             Backend::Avx512 => avx512::is_available(),
             #[cfg(target_arch = "x86_64")]
+            Backend::ShaNi => sha_ni::is_available(),
+            #[cfg(target_arch = "x86_64")]
             Backend::Avx2 => avx2::is_available(),
             #[cfg(not(target_arch = "x86_64"))]
-            Backend::Avx512 | Backend::Avx2 => false,
+            Backend::Avx512 | Backend::ShaNi | Backend::Avx2 => false,
             Backend::Scalar | Backend::Portable => true,
         }
     }
@@ -87,7 +98,7 @@ impl Backend {
     pub fn supports(self, job: &Job) -> bool {
         match self {
             Backend::Portable => true,
-            _ => lanes::layout(job).is_some(),
+            _ => drive::layout(job).is_some(),
         }
     }
 
@@ -143,9 +154,11 @@ impl Backend {
             #[cfg(target_arch = "x86_64")]
             Backend::Avx512 => avx512::search(job, range),
             #[cfg(target_arch = "x86_64")]
+            Backend::ShaNi => sha_ni::search(job, range),
+            #[cfg(target_arch = "x86_64")]
             Backend::Avx2 => avx2::search(job, range),
             #[cfg(not(target_arch = "x86_64"))]
-            Backend::Avx512 | Backend::Avx2 => portable::search(job, range),
+            Backend::Avx512 | Backend::ShaNi | Backend::Avx2 => portable::search(job, range),
             Backend::Scalar => scalar::search(job, range),
             Backend::Portable => portable::search(job, range),
         }

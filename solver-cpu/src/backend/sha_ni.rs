@@ -1,0 +1,297 @@
+//! The SHA-NI backend: the x86 SHA extensions (`sha256rnds2`, two SHA-256 rounds per
+//! instruction; `sha1rnds4`, four SHA-1 rounds), one candidate per instruction stream,
+//! two candidates per evaluation in lockstep so the core overlaps their chains.
+//! Per chunk, the rounds before the varying word (rounded down to the instruction's
+//! round count) are computed once.
+
+use std::arch::x86_64::*;
+use std::ops::Range;
+
+use grindstone_core::job::BLOCK_LEN;
+use grindstone_core::{Filter, HashAlg, Job};
+
+use super::drive::{Group, Words, drive, layout, words};
+use super::lanes::K256;
+
+/// Whether this CPU can run the backend.
+pub fn is_available() -> bool {
+    std::is_x86_feature_detected!("sha")
+        && std::is_x86_feature_detected!("sse4.1")
+        && std::is_x86_feature_detected!("ssse3")
+}
+
+/// See the [backend contract](super).
+pub fn search(job: &Job, range: Range<u64>) -> Option<u64> {
+    if !is_available() {
+        return super::portable::search(job, range);
+    }
+    // SAFETY: `is_available()` just checked SHA, SSE4.1 and SSSE3 (SSE2 is part of
+    // x86-64), the features `search_sha_ni` enables.
+    unsafe { search_sha_ni(job, range) }
+}
+
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+fn search_sha_ni(job: &Job, range: Range<u64>) -> Option<u64> {
+    let Some(lay) = layout(job) else {
+        return super::portable::search(job, range);
+    };
+    match job.alg() {
+        HashAlg::Sha256 => drive::<Sha256Ni>(job, &lay, range),
+        HashAlg::Sha1 => drive::<Sha1Ni>(job, &lay, range),
+    }
+}
+
+/// Candidates per evaluation.
+const N: usize = 2;
+
+/// Per-chunk constants of the SHA-256 kernel. Private to this module and only built or
+/// used inside `search_sha_ni` (SHA, SSE4.1 detected), which makes the intrinsics sound.
+struct Sha256Ni;
+
+struct Chunk256 {
+    /// First round computed per candidate (even).
+    start: usize,
+    abef: __m128i,
+    cdgh: __m128i,
+    /// Message words 0..16, four per vector, lane 0 first.
+    m: [__m128i; 4],
+    k: [__m128i; 16],
+    h0: u32,
+}
+
+#[inline(always)]
+fn sha256_round(s: &mut [u32; 8], kw: u32) {
+    let [a, b, c, d, e, f, g, h] = *s;
+    let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+    let ch = g ^ (e & (f ^ g));
+    let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(kw);
+    let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+    let maj = (a & b) | (c & (a | b));
+    *s = [
+        t1.wrapping_add(s0).wrapping_add(maj),
+        a,
+        b,
+        c,
+        d.wrapping_add(t1),
+        e,
+        f,
+        g,
+    ];
+}
+
+/// Replaces lane `lane` (0..4) of `v` with `x`.
+#[inline(always)]
+fn insert(v: __m128i, x: u32, lane: usize) -> __m128i {
+    let x = x as i32;
+    // SAFETY: only reached inside `search_sha_ni` (SSE4.1 detected).
+    unsafe {
+        match lane {
+            0 => _mm_insert_epi32::<0>(v, x),
+            1 => _mm_insert_epi32::<1>(v, x),
+            2 => _mm_insert_epi32::<2>(v, x),
+            _ => _mm_insert_epi32::<3>(v, x),
+        }
+    }
+}
+
+/// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words).
+#[inline(always)]
+fn quad256<const Q: usize>(
+    sts: &mut [(__m128i, __m128i); N],
+    ms: &mut [[__m128i; 4]; N],
+    c: &Chunk256,
+) {
+    for (st, m) in sts.iter_mut().zip(ms.iter_mut()) {
+        // SAFETY: only reached inside `search_sha_ni` (SHA, SSE4.1 detected).
+        unsafe {
+            if Q >= 4 {
+                let t = _mm_sha256msg1_epu32(m[Q % 4], m[(Q + 1) % 4]);
+                let t = _mm_add_epi32(t, _mm_alignr_epi8::<4>(m[(Q + 3) % 4], m[(Q + 2) % 4]));
+                m[Q % 4] = _mm_sha256msg2_epu32(t, m[(Q + 3) % 4]);
+            }
+            if 4 * Q + 4 <= c.start {
+                continue;
+            }
+            let wk = _mm_add_epi32(m[Q % 4], c.k[Q]);
+            let (abef, cdgh) = st;
+            if 4 * Q >= c.start {
+                *cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, wk);
+            }
+            *abef = _mm_sha256rnds2_epu32(*abef, *cdgh, _mm_shuffle_epi32::<0x0E>(wk));
+        }
+    }
+}
+
+impl Group for Sha256Ni {
+    const N: usize = N;
+    type Chunk = Chunk256;
+
+    #[inline(always)]
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Chunk256 {
+        let w = words(block);
+        let start = vw & !1;
+        let mut s = *mid;
+        for t in 0..start {
+            sha256_round(&mut s, K256[t].wrapping_add(w[t]));
+        }
+        let [a, b, c, d, e, f, g, h] = s.map(|x| x as i32);
+        let v = |i: usize| w[i] as i32;
+        let k = |i: usize| K256[i] as i32;
+        // SAFETY: only reached inside `search_sha_ni` (SSE2 detected).
+        unsafe {
+            let (abef, cdgh) = (_mm_set_epi32(a, b, e, f), _mm_set_epi32(c, d, g, h));
+            // Mid-quad, the first `sha256rnds2` of the pair has just swapped the roles of
+            // the two registers.
+            let (abef, cdgh) = if start % 4 == 2 {
+                (cdgh, abef)
+            } else {
+                (abef, cdgh)
+            };
+            Chunk256 {
+                start,
+                abef,
+                cdgh,
+                m: [0, 4, 8, 12].map(|j| _mm_set_epi32(v(j + 3), v(j + 2), v(j + 1), v(j))),
+                k: std::array::from_fn(|q| {
+                    _mm_set_epi32(k(4 * q + 3), k(4 * q + 2), k(4 * q + 1), k(4 * q))
+                }),
+                h0: mid[0],
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn eval(c: &Chunk256, vw: usize, w: Words<'_>, filter: &Filter) -> u32 {
+        // The N candidates advance in lockstep, quad by quad, so that their independent
+        // instruction chains sit next to each other.
+        let mut m = [c.m; N];
+        for (i, mi) in m.iter_mut().enumerate() {
+            mi[vw / 4] = insert(mi[vw / 4], w.get(i), vw % 4);
+        }
+        let mut st = [(c.abef, c.cdgh); N];
+        macro_rules! quads {
+            ($($q:literal)*) => { $( quad256::<$q>(&mut st, &mut m, c); )* };
+        }
+        quads!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+        let mut mask = 0;
+        for (i, s) in st.iter().enumerate() {
+            // SAFETY: only reached inside `search_sha_ni` (SSE4.1 detected).
+            let a = unsafe { _mm_extract_epi32::<3>(s.0) } as u32;
+            mask |= u32::from(filter.passes(a.wrapping_add(c.h0))) << i;
+        }
+        mask
+    }
+}
+
+/// Per-chunk constants of the SHA-1 kernel (see [`Sha256Ni`] for soundness).
+struct Sha1Ni;
+
+struct Chunk1 {
+    /// First round computed per candidate (a multiple of 4).
+    start: usize,
+    abcd: __m128i,
+    e: u32,
+    /// Message words 0..16, four per vector, lane 3 first (the SHA-1 NI order).
+    m: [__m128i; 4],
+    h0: u32,
+}
+
+#[inline(always)]
+fn sha1_round(s: &mut [u32; 5], t: usize, w: u32) {
+    let [a, b, c, d, e] = *s;
+    let (f, k) = match t / 20 {
+        0 => (d ^ (b & (c ^ d)), 0x5A827999),
+        1 => (b ^ c ^ d, 0x6ED9EBA1),
+        2 => ((b & c) | (d & (b | c)), 0x8F1BBCDC),
+        _ => (b ^ c ^ d, 0xCA62C1D6),
+    };
+    let tmp = a
+        .rotate_left(5)
+        .wrapping_add(f)
+        .wrapping_add(e)
+        .wrapping_add(k)
+        .wrapping_add(w);
+    *s = [tmp, a, b.rotate_left(30), c, d];
+}
+
+/// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words). `st` is
+/// (abcd, abcd before the previous quad).
+#[inline(always)]
+fn quad1<const Q: usize>(
+    sts: &mut [(__m128i, __m128i); N],
+    ms: &mut [[__m128i; 4]; N],
+    c: &Chunk1,
+) {
+    for (st, m) in sts.iter_mut().zip(ms.iter_mut()) {
+        // SAFETY: only reached inside `search_sha_ni` (SHA, SSE4.1 detected).
+        unsafe {
+            if Q >= 4 {
+                let x = _mm_sha1msg1_epu32(m[Q % 4], m[(Q + 1) % 4]);
+                let x = _mm_xor_si128(x, m[(Q + 2) % 4]);
+                m[Q % 4] = _mm_sha1msg2_epu32(x, m[(Q + 3) % 4]);
+            }
+            if 4 * Q < c.start {
+                continue;
+            }
+            let (abcd, prev) = st;
+            let e = if 4 * Q == c.start {
+                _mm_add_epi32(_mm_set_epi32(c.e as i32, 0, 0, 0), m[Q % 4])
+            } else {
+                _mm_sha1nexte_epu32(*prev, m[Q % 4])
+            };
+            *prev = *abcd;
+            *abcd = match Q / 5 {
+                0 => _mm_sha1rnds4_epu32::<0>(*abcd, e),
+                1 => _mm_sha1rnds4_epu32::<1>(*abcd, e),
+                2 => _mm_sha1rnds4_epu32::<2>(*abcd, e),
+                _ => _mm_sha1rnds4_epu32::<3>(*abcd, e),
+            };
+        }
+    }
+}
+
+impl Group for Sha1Ni {
+    const N: usize = N;
+    type Chunk = Chunk1;
+
+    #[inline(always)]
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Chunk1 {
+        let w = words(block);
+        let start = vw & !3;
+        let mut s = [mid[0], mid[1], mid[2], mid[3], mid[4]];
+        for (t, &wt) in w.iter().enumerate().take(start) {
+            sha1_round(&mut s, t, wt);
+        }
+        let v = |i: usize| w[i] as i32;
+        // SAFETY: only reached inside `search_sha_ni` (SSE2 detected).
+        unsafe {
+            Chunk1 {
+                start,
+                abcd: _mm_set_epi32(s[0] as i32, s[1] as i32, s[2] as i32, s[3] as i32),
+                e: s[4],
+                m: [0, 4, 8, 12].map(|j| _mm_set_epi32(v(j), v(j + 1), v(j + 2), v(j + 3))),
+                h0: mid[0],
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn eval(c: &Chunk1, vw: usize, w: Words<'_>, filter: &Filter) -> u32 {
+        let mut m = [c.m; N];
+        for (i, mi) in m.iter_mut().enumerate() {
+            mi[vw / 4] = insert(mi[vw / 4], w.get(i), 3 - vw % 4);
+        }
+        let mut st = [(c.abcd, c.abcd); N];
+        macro_rules! quads {
+            ($($q:literal)*) => { $( quad1::<$q>(&mut st, &mut m, c); )* };
+        }
+        quads!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
+        let mut mask = 0;
+        for (i, s) in st.iter().enumerate() {
+            // SAFETY: only reached inside `search_sha_ni` (SSE4.1 detected).
+            let a = unsafe { _mm_extract_epi32::<3>(s.0) } as u32;
+            mask |= u32::from(filter.passes(a.wrapping_add(c.h0))) << i;
+        }
+        mask
+    }
+}
