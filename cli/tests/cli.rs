@@ -305,17 +305,73 @@ fn info_and_bench() {
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(v["selected"].is_string());
     assert!(!v["backends"].as_array().unwrap().is_empty());
-    let o = grind(
-        &["bench", "--duration", "200ms", "--json", "--compare-naive"],
-        None,
-    );
+    let o = grind(&["bench", "--duration", "50ms", "--json"], None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert!(v["results"][0]["rate"].as_f64().unwrap() > 0.0);
-    assert!(v["naive"]["rate"].as_f64().unwrap() > 0.0);
+    let results = v["results"].as_array().unwrap();
+    // Every available backend at 1 thread (and all threads), plus the naive loop.
+    let names: Vec<&str> = results
+        .iter()
+        .map(|r| r["backend"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"portable") && names.contains(&"scalar"));
+    assert!(names.contains(&"naive"));
+    assert!(results.iter().any(|r| r["threads"] == 1));
+    for r in results {
+        assert!(r["rate"].as_f64().unwrap() > 0.0, "{r}");
+    }
     let o = grind(
-        &["bench", "--duration", "100ms", "--scheme", "hashcash"],
+        &[
+            "bench",
+            "--duration",
+            "50ms",
+            "--scheme",
+            "hashcash",
+            "--backend",
+            "portable",
+            "--threads",
+            "2",
+        ],
         None,
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("portable"));
+}
+
+#[test]
+fn every_backend_solves_and_forcing_is_checked() {
+    let o = grind(&["info", "--json"], None);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for b in v["backends"].as_array().unwrap() {
+        let name = b["name"].as_str().unwrap();
+        for scheme_args in [
+            vec!["solve", "--salt", "backend-test", "-d", "12", "--json"],
+            vec!["mint", "-b", "10", "--json", "-q", "backend@test"],
+        ] {
+            let mut args = scheme_args.clone();
+            args.extend(["--backend", name]);
+            let flag = grind(&args, None);
+            let env = grind_env(&scheme_args, None, Some(name));
+            if b["available"] == true {
+                for o in [&flag, &env] {
+                    assert_eq!(code(o), 0, "{name}: {}", stderr(o));
+                    let r: Value = serde_json::from_str(&stdout(o)).unwrap();
+                    assert_eq!(r["backend"], name);
+                    assert!(r["zero_bits"].as_u64().unwrap() >= 10);
+                }
+            } else {
+                for o in [&flag, &env] {
+                    assert_eq!(code(o), 2, "{name}");
+                    assert!(stderr(o).contains("not available"), "{}", stderr(o));
+                }
+            }
+        }
+    }
+    let o = grind_env(&["solve", "--salt", "a", "-d", "4"], None, Some("avx9000"));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("unknown backend"));
+    // `grind info` reports a bad GRIND_BACKEND instead of failing.
+    let o = grind_env(&["info"], None, Some("avx9000"));
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("unknown backend"));
 }

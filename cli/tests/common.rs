@@ -6,9 +6,18 @@ use std::process::{Command, Output, Stdio};
 
 /// Runs the built `grind` with `args` and optional stdin.
 pub fn grind(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grind"))
+    grind_env(args, stdin, None)
+}
+
+/// Runs the built `grind` with `GRIND_BACKEND` set to `backend` (or unset).
+pub fn grind_env(args: &[&str], stdin: Option<&str>, backend: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grind"));
+    cmd.env_remove("GRIND_BACKEND");
+    if let Some(b) = backend {
+        cmd.env("GRIND_BACKEND", b);
+    }
+    let mut child = cmd
         .args(args)
-        .env_remove("GRIND_BACKEND")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -21,22 +21,25 @@ pub struct Args {
     /// Scheme of the bench job: sha256-bits (32-character salt) or hashcash.
     #[arg(long, default_value = sha256_bits::NAME)]
     pub scheme: String,
-    /// How long to measure (each of the measurements).
-    #[arg(long, default_value = "3s", value_name = "DURATION")]
+    /// How long each measurement runs.
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
     pub duration: String,
-    /// Worker threads (0: one per logical CPU).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub threads: usize,
+    /// Measure only this thread count (default: 1 and one per logical CPU).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Backend to measure, or `all` for each available one.
     #[arg(
         long,
         env = "GRIND_BACKEND",
-        default_value = "auto",
+        default_value = "all",
         value_name = "NAME"
     )]
     pub backend: String,
-    /// Also measure a naive `hash(prefix + decimal nonce)` loop with the same threads.
-    #[arg(long)]
+    /// Skip the naive `hash(prefix + decimal nonce)` loop.
+    #[arg(long, conflicts_with = "compare_naive")]
+    pub no_naive: bool,
+    /// Measure the naive loop too (the default; kept for scripts).
+    #[arg(long, hide = true)]
     pub compare_naive: bool,
     /// Print as JSON.
     #[arg(long)]
@@ -83,12 +86,31 @@ pub fn naive(alg: HashAlg, prefix: &[u8], threads: usize, dur: Duration) -> (u64
     (total.into_inner(), start.elapsed())
 }
 
+/// One measurement.
+struct Row {
+    name: &'static str,
+    threads: usize,
+    hashes: u64,
+    seconds: f64,
+}
+
+impl Row {
+    fn rate(&self) -> f64 {
+        self.hashes as f64 / self.seconds.max(1e-9)
+    }
+}
+
 pub fn run(a: Args) -> CmdResult {
     let dur = parse_duration(&a.duration).map_err(bad)?;
-    let threads = if a.threads == 0 {
-        default_threads()
-    } else {
-        a.threads
+    if dur.is_zero() {
+        return Err(bad(anyhow!("--duration must be more than zero")));
+    }
+    let thread_counts = match a.threads {
+        Some(0) | None => {
+            let n = default_threads();
+            if n > 1 { vec![1, n] } else { vec![1] }
+        }
+        Some(t) => vec![t],
     };
     let (job, prefix) = bench_job(&a.scheme)?;
     let backends = if a.backend.trim().eq_ignore_ascii_case("all") {
@@ -97,61 +119,99 @@ pub fn run(a: Args) -> CmdResult {
         vec![Backend::from_name(&a.backend).map_err(bad)?]
     };
     let mut rows = Vec::new();
-    for b in backends {
-        let opts = SearchOptions {
-            backend: b,
-            threads,
-            deadline: Some(Instant::now() + dur),
-            ..Default::default()
-        };
-        let r = cpu::search(&job, &opts).map_err(bad)?;
-        rows.push((b, r.hashes, r.elapsed, r.rate()));
+    for &b in &backends {
+        for &threads in &thread_counts {
+            let opts = SearchOptions {
+                backend: b,
+                threads,
+                deadline: Some(Instant::now() + dur),
+                ..Default::default()
+            };
+            let r = cpu::search(&job, &opts).map_err(bad)?;
+            rows.push(Row {
+                name: b.name(),
+                threads,
+                hashes: r.hashes,
+                seconds: r.elapsed.as_secs_f64(),
+            });
+        }
     }
-    let naive = a.compare_naive.then(|| {
-        let (h, e) = naive(job.alg(), &prefix, threads, dur);
-        (h, e, h as f64 / e.as_secs_f64())
-    });
+    if !a.no_naive {
+        for &threads in &thread_counts {
+            let (hashes, e) = naive(job.alg(), &prefix, threads, dur);
+            rows.push(Row {
+                name: "naive",
+                threads,
+                hashes,
+                seconds: e.as_secs_f64(),
+            });
+        }
+    }
+    let naive_rate = |t: usize| {
+        rows.iter()
+            .find(|r| r.name == "naive" && r.threads == t)
+            .map(Row::rate)
+    };
     if a.json {
         let results: Vec<_> = rows
             .iter()
-            .map(|(b, h, e, r)| {
-                json!({"backend": b.name(), "hashes": h, "seconds": e.as_secs_f64(), "rate": r,
-                       "speedup_vs_naive": naive.map(|n| r / n.2)})
+            .map(|r| {
+                json!({"backend": r.name, "threads": r.threads, "hashes": r.hashes,
+                       "seconds": r.seconds, "rate": r.rate(),
+                       "speedup_vs_naive": naive_rate(r.threads).map(|n| r.rate() / n)})
             })
             .collect();
         let out = json!({
             "scheme": a.scheme,
-            "threads": threads,
+            "hash": job.alg().name(),
+            "duration_s": dur.as_secs_f64(),
+            "detected": Backend::detect().name(),
             "results": results,
-            "naive": naive.map(|(h, e, r)| json!({"hashes": h, "seconds": e.as_secs_f64(), "rate": r})),
         });
         println!("{out}");
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "scheme {}, {threads} threads, {} per measurement",
+        "grind bench: {} ({}), {} per measurement, detected backend {}",
         a.scheme,
-        humantime::format_duration(dur)
+        job.alg(),
+        humantime::format_duration(dur),
+        Backend::detect()
     );
-    for (b, h, e, r) in &rows {
-        let vs = naive
-            .map(|n| format!("  {:.2}x naive", r / n.2))
-            .unwrap_or_default();
-        println!(
-            "{:<10} {}H/s  ({}hashes in {:.2} s){vs}",
-            b.name(),
-            si(*r),
-            si(*h as f64),
-            e.as_secs_f64()
-        );
+    let mut header = format!("{:<10}", "backend");
+    for t in &thread_counts {
+        header.push_str(&format!(
+            "{:>16}",
+            format!("{t} thread{}", if *t == 1 { "" } else { "s" })
+        ));
     }
-    if let Some((h, e, r)) = naive {
+    if !a.no_naive {
+        header.push_str(&format!("{:>12}", "vs naive"));
+    }
+    println!("{header}");
+    let mut names: Vec<&str> = rows.iter().map(|r| r.name).collect();
+    names.dedup();
+    for name in names {
+        let mut line = format!("{name:<10}");
+        let mut last = None;
+        for &t in &thread_counts {
+            let r = rows.iter().find(|r| r.name == name && r.threads == t);
+            let cell = r
+                .map(|r| format!("{}H/s", si(r.rate())))
+                .unwrap_or_default();
+            line.push_str(&format!("{cell:>16}"));
+            last = r.map(|r| (r.rate(), t));
+        }
+        if let Some((rate, t)) = last
+            && let Some(n) = naive_rate(t)
+        {
+            line.push_str(&format!("{:>11.2}x", rate / n));
+        }
+        println!("{line}");
+    }
+    if !a.no_naive {
         println!(
-            "{:<10} {}H/s  ({}hashes in {:.2} s): {}(prefix + decimal nonce) per candidate",
-            "naive",
-            si(r),
-            si(h as f64),
-            e.as_secs_f64(),
+            "naive: {}(prefix + decimal nonce) per candidate, with the same threads",
             job.alg()
         );
     }

@@ -33,7 +33,7 @@ mod sha_ni;
 pub enum Backend {
     /// 16 lanes of AVX-512 (x86-64 with AVX-512F), with per-chunk precomputation.
     Avx512,
-    /// The x86 SHA extensions, four candidates per evaluation, with per-chunk
+    /// The x86 SHA extensions, two candidates per evaluation, with per-chunk
     /// precomputation.
     ShaNi,
     /// 8 lanes of AVX2 (x86-64), with per-chunk precomputation.
