@@ -2,6 +2,7 @@
 //! turns a hit into the scheme's own solution and verifies solutions.
 
 pub mod captcha_mcp;
+pub mod gate;
 pub mod hashcash;
 pub mod sha256_bits;
 

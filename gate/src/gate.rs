@@ -1,0 +1,651 @@
+//! The gate's logic, shared by every surface: issuing signed challenges, verifying
+//! solutions in order of cost, issuing and checking tokens.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use grindstone_core::schemes::captcha_mcp::VerifyMsg;
+use grindstone_core::schemes::gate::{ALGORITHM, Claims, GateChallenge};
+use grindstone_core::{Difficulty, VerifyError};
+use serde_json::{Number, Value, json};
+
+use crate::config::{DynamicPolicy, GateConfig};
+use crate::key::ServerKey;
+use crate::stats::Stats;
+use crate::store::{ReplayStore, StoreError};
+use crate::token::{self, TokenClaims, TokenError};
+
+/// Largest nonce accepted, in bytes (as `sha256-bits`).
+pub const MAX_NONCE_LEN: usize = 256;
+
+/// Why a request was refused, with the HTTP status it maps to.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GateError {
+    /// The request cannot be used at all (400).
+    #[error("{0}")]
+    Malformed(String),
+    /// Well-formed but not acceptable (403): `code` is machine-readable.
+    #[error("{reason}")]
+    Invalid {
+        /// `bad_signature`, `expired`, `wrong_scope`, `difficulty_mismatch`,
+        /// `insufficient_work`, `bad_token`, `token_expired`.
+        code: &'static str,
+        /// Human-readable reason.
+        reason: String,
+    },
+    /// The challenge was already spent (409).
+    #[error("challenge already spent")]
+    Spent,
+    /// The replay store could not answer: fail closed (503).
+    #[error(transparent)]
+    Unavailable(#[from] StoreError),
+}
+
+impl GateError {
+    fn invalid(code: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Malformed(_) => 400,
+            Self::Invalid { .. } => 403,
+            Self::Spent => 409,
+            Self::Unavailable(_) => 503,
+        }
+    }
+
+    /// A machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed",
+            Self::Invalid { code, .. } => code,
+            Self::Spent => "spent",
+            Self::Unavailable(_) => "store_unavailable",
+        }
+    }
+
+    /// The JSON body: `{valid: false, reason, code}`.
+    pub fn body(&self) -> Value {
+        json!({"valid": false, "reason": self.to_string(), "code": self.code()})
+    }
+}
+
+impl From<TokenError> for GateError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Expired => Self::invalid("token_expired", e.to_string()),
+            TokenError::WrongScope { .. } => Self::invalid("wrong_scope", e.to_string()),
+            TokenError::TooCheap { .. } => Self::invalid("insufficient_work", e.to_string()),
+            TokenError::Invalid(_) => Self::invalid("bad_token", e.to_string()),
+        }
+    }
+}
+
+/// A solution to verify: the captcha-mcp `verify` input.
+pub type VerifyRequest = VerifyMsg;
+
+/// An accepted solution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// The token it bought.
+    pub token: String,
+    /// The challenge's scope.
+    pub scope: String,
+    /// The difficulty paid.
+    pub difficulty: f64,
+    /// Leading zero bits of the digest.
+    pub zero_bits: u32,
+    /// The challenge id (now spent).
+    pub challenge_id: String,
+    /// When the token expires, Unix seconds.
+    pub token_expires_at: i64,
+}
+
+/// Current Unix time in seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).expect("the OS random source is available");
+    hex::encode(b)
+}
+
+/// An exponentially decaying event rate.
+#[derive(Clone, Copy)]
+struct Rate {
+    per_sec: f64,
+    at: Instant,
+}
+
+impl Rate {
+    fn decayed(&self, now: Instant, half_life: f64) -> f64 {
+        let dt = now.saturating_duration_since(self.at).as_secs_f64();
+        self.per_sec * (-dt / half_life).exp2()
+    }
+
+    fn bump(&mut self, now: Instant, half_life: f64) -> f64 {
+        self.per_sec = self.decayed(now, half_life) + std::f64::consts::LN_2 / half_life;
+        self.at = now;
+        self.per_sec
+    }
+}
+
+/// Client rates kept at most (the quietest are dropped first).
+const MAX_CLIENTS: usize = 10_000;
+
+struct Dynamic {
+    policy: DynamicPolicy,
+    global: Rate,
+    clients: HashMap<String, Rate>,
+}
+
+impl Dynamic {
+    fn extra_bits(&self, rate: f64) -> f64 {
+        let x = (rate / self.policy.target_rate).log2();
+        if x.is_finite() {
+            (x.max(0.0) * 10.0).round() / 10.0
+        } else {
+            0.0
+        }
+        .min(self.policy.max_extra_bits)
+    }
+
+    /// Records a challenge request by `client`; returns the extra bits to charge.
+    fn record(&mut self, client: Option<&str>) -> f64 {
+        let now = Instant::now();
+        let hl = self.policy.half_life_secs;
+        let g = self.global.bump(now, hl);
+        let c = match client {
+            Some(k) => {
+                if self.clients.len() >= MAX_CLIENTS && !self.clients.contains_key(k) {
+                    self.clients.retain(|_, r| r.decayed(now, hl) > 0.01);
+                    if self.clients.len() >= MAX_CLIENTS {
+                        self.clients.clear();
+                    }
+                }
+                self.clients
+                    .entry(k.to_string())
+                    .or_insert(Rate {
+                        per_sec: 0.0,
+                        at: now,
+                    })
+                    .bump(now, hl)
+            }
+            None => 0.0,
+        };
+        self.extra_bits(g.max(c))
+    }
+
+    /// Current global extra bits, without recording anything.
+    fn current(&self) -> (f64, f64) {
+        let r = self
+            .global
+            .decayed(Instant::now(), self.policy.half_life_secs);
+        (r, self.extra_bits(r))
+    }
+}
+
+/// The gate: key, replay store, configuration and counters.
+pub struct Gate {
+    key: ServerKey,
+    store: ReplayStore,
+    cfg: GateConfig,
+    stats: Stats,
+    dynamic: Option<Mutex<Dynamic>>,
+}
+
+impl Gate {
+    /// A gate with this key, store and configuration.
+    pub fn new(key: ServerKey, store: ReplayStore, cfg: GateConfig) -> Self {
+        let dynamic = cfg.dynamic.clone().map(|policy| {
+            Mutex::new(Dynamic {
+                policy,
+                global: Rate {
+                    per_sec: 0.0,
+                    at: Instant::now(),
+                },
+                clients: HashMap::new(),
+            })
+        });
+        Self {
+            key,
+            store,
+            cfg,
+            stats: Stats::default(),
+            dynamic,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &GateConfig {
+        &self.cfg
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The replay store.
+    pub fn store(&self) -> &ReplayStore {
+        &self.store
+    }
+
+    /// Whether the key is random (challenges die with the process).
+    pub fn key_is_ephemeral(&self) -> bool {
+        self.key.is_ephemeral()
+    }
+
+    /// Issues a challenge for `scope` at `base` bits (plus the dynamic surcharge, if
+    /// configured, for `client`), valid for the configured lifetime.
+    pub fn issue(
+        &self,
+        scope: &str,
+        base: f64,
+        client: Option<&str>,
+    ) -> Result<GateChallenge, GateError> {
+        let extra = self
+            .dynamic
+            .as_ref()
+            .map(|d| d.lock().unwrap_or_else(|e| e.into_inner()).record(client))
+            .unwrap_or(0.0);
+        let exp = unix_now() + self.cfg.challenge_ttl_secs as i64;
+        self.issue_expiring(scope, base + extra, exp)
+    }
+
+    /// Issues a challenge expiring at `exp` (Unix seconds), without the dynamic surcharge.
+    pub fn issue_expiring(
+        &self,
+        scope: &str,
+        d: f64,
+        exp: i64,
+    ) -> Result<GateChallenge, GateError> {
+        let d = Difficulty::new(d).map_err(|e| GateError::Malformed(e.to_string()))?;
+        let number = if d.is_integral() {
+            Number::from(d.whole_bits())
+        } else {
+            Number::from_f64(d.bits()).expect("finite")
+        };
+        let claims = Claims {
+            alg: ALGORITHM.into(),
+            d: number,
+            exp,
+            scope: scope.into(),
+        };
+        let (id, salt) = (random_hex(16), random_hex(16));
+        let unsigned = GateChallenge::new(&id, &salt, claims.clone(), &[])
+            .map_err(|e| GateError::Malformed(e.to_string()))?;
+        let mac = self.key.sign_challenge(&unsigned.signed_bytes());
+        let ch = GateChallenge::new(&id, &salt, claims, &mac).expect("validated above");
+        Stats::inc(&self.stats.challenges_issued);
+        Ok(ch)
+    }
+
+    /// The challenge as JSON: captcha-mcp's `{id, salt, difficulty, algo, signature}` plus
+    /// `expires_at`, `scope`, `compact` and `instructions`.
+    pub fn challenge_json(ch: &GateChallenge) -> Value {
+        json!({
+            "id": ch.id,
+            "salt": ch.salt,
+            "difficulty": ch.claims.d,
+            "algo": ALGORITHM,
+            "signature": ch.signature(),
+            "expires_at": ch.claims.exp,
+            "scope": ch.claims.scope,
+            "compact": ch.compact(),
+            "instructions": format!(
+                "Find a nonce (printable ASCII) such that SHA-256(salt + nonce) has at least {} \
+                 leading zero bits, then call verify with {{salt, nonce, id, signature}}. \
+                 `grind solve -` does it.",
+                ch.claims.d
+            ),
+        })
+    }
+
+    /// Verifies a solution, in order of cost: shape and size, signature (constant time),
+    /// expiry, scope (when `scope` is given), the PoW via `grindstone-core`, then the
+    /// replay store. A token is issued on success.
+    pub async fn verify(
+        &self,
+        req: &VerifyRequest,
+        scope: Option<&str>,
+    ) -> Result<Verified, GateError> {
+        let r = self.verify_inner(req, scope).await;
+        let counter = match &r {
+            Ok(_) => &self.stats.pow_solves,
+            Err(GateError::Malformed(_)) => &self.stats.verify_malformed,
+            Err(GateError::Spent) => &self.stats.replays,
+            Err(GateError::Unavailable(_)) => &self.stats.store_errors,
+            Err(GateError::Invalid { .. }) => &self.stats.verify_rejected,
+        };
+        Stats::inc(counter);
+        r
+    }
+
+    async fn verify_inner(
+        &self,
+        req: &VerifyRequest,
+        scope: Option<&str>,
+    ) -> Result<Verified, GateError> {
+        let malformed = |e: grindstone_core::Error| GateError::Malformed(e.to_string());
+        let id = req
+            .id
+            .as_deref()
+            .ok_or_else(|| GateError::Malformed("missing \"id\"".into()))?;
+        let sig = req
+            .signature
+            .as_deref()
+            .ok_or_else(|| GateError::Malformed("missing \"signature\"".into()))?;
+        if req.nonce.len() > MAX_NONCE_LEN {
+            return Err(GateError::Malformed(format!(
+                "nonce is {} bytes; the limit is {MAX_NONCE_LEN}",
+                req.nonce.len()
+            )));
+        }
+        let ch = GateChallenge::from_parts(id, &req.salt, sig).map_err(malformed)?;
+        let mac = ch.mac().map_err(malformed)?;
+        if !self.key.verify_challenge(&ch.signed_bytes(), &mac) {
+            return Err(GateError::invalid(
+                "bad_signature",
+                "signature does not match (tampered, or issued by another server)",
+            ));
+        }
+        let now = unix_now();
+        let skew = self.cfg.clock_skew_secs as i64;
+        if now > ch.claims.exp.saturating_add(skew) {
+            return Err(GateError::invalid(
+                "expired",
+                format!("challenge expired at {}", ch.claims.exp),
+            ));
+        }
+        if let Some(s) = scope
+            && ch.claims.scope != s
+            && ch.claims.scope != "*"
+        {
+            return Err(GateError::invalid(
+                "wrong_scope",
+                format!(
+                    "challenge is for scope {:?}, {s:?} required",
+                    ch.claims.scope
+                ),
+            ));
+        }
+        let pow = ch.pow().map_err(malformed)?;
+        if let Some(d) = &req.difficulty {
+            let given = d.as_f64().unwrap_or(f64::NAN);
+            if given != pow.difficulty().bits() {
+                return Err(GateError::invalid(
+                    "difficulty_mismatch",
+                    format!(
+                        "difficulty {d} does not match the challenge's {}",
+                        ch.claims.d
+                    ),
+                ));
+            }
+        }
+        if let Some(a) = &req.algo
+            && !a.eq_ignore_ascii_case(ALGORITHM)
+        {
+            return Err(GateError::Malformed(format!("unsupported algo {a:?}")));
+        }
+        let proof = pow.verify(&req.nonce).map_err(|e| match e {
+            VerifyError::Malformed(e) => GateError::Malformed(e.to_string()),
+            VerifyError::Rejected(r) => GateError::invalid("insufficient_work", r.to_string()),
+        })?;
+        if !self
+            .store
+            .spend(&ch.id, ch.claims.exp.saturating_add(skew + 1), now)
+            .await?
+        {
+            return Err(GateError::Spent);
+        }
+        let d = pow.difficulty().bits();
+        let token = token::issue(
+            &self.key,
+            &ch.claims.scope,
+            d,
+            &ch.id,
+            now,
+            self.cfg.token_ttl_secs,
+        );
+        Stats::inc(&self.stats.tokens_issued);
+        Ok(Verified {
+            token,
+            scope: ch.claims.scope.clone(),
+            difficulty: d,
+            zero_bits: proof.zero_bits,
+            challenge_id: ch.id,
+            token_expires_at: now + self.cfg.token_ttl_secs as i64,
+        })
+    }
+
+    /// The success body of `verify`: `{valid: true, token, method: "pow", ...}`.
+    pub fn verified_json(&self, v: &Verified) -> Value {
+        json!({
+            "valid": true,
+            "token": v.token,
+            "method": "pow",
+            "expires_in_sec": self.cfg.token_ttl_secs,
+            "expires_at": v.token_expires_at,
+            "scope": v.scope,
+            "difficulty": v.difficulty,
+            "zero_bits": v.zero_bits,
+        })
+    }
+
+    /// Checks a token (stateless): signature, expiry, and optionally scope and price.
+    pub fn check_token(
+        &self,
+        token: &str,
+        scope: Option<&str>,
+        min_d: Option<f64>,
+    ) -> Result<TokenClaims, GateError> {
+        let r = token::check(&self.key, token, scope, min_d, self.cfg.clock_skew_secs)
+            .map_err(GateError::from);
+        Stats::inc(if r.is_ok() {
+            &self.stats.token_checks_ok
+        } else {
+            &self.stats.token_checks_failed
+        });
+        r
+    }
+
+    /// The `status` body: `{ok, stats: {...}, store, difficulty}`.
+    pub fn status_json(&self) -> Value {
+        let (rate, extra) = self
+            .dynamic
+            .as_ref()
+            .map(|d| d.lock().unwrap_or_else(|e| e.into_inner()).current())
+            .unwrap_or((0.0, 0.0));
+        json!({
+            "ok": true,
+            "stats": self.stats.json(),
+            "store": self.store.kind(),
+            "difficulty": {
+                "default": self.cfg.pricing.default,
+                "dynamic": self.dynamic.is_some(),
+                "extra_bits": extra,
+                "challenge_rate_per_sec": rate,
+                "current": self.cfg.pricing.default + extra,
+            },
+            "token_ttl_secs": self.cfg.token_ttl_secs,
+            "challenge_ttl_secs": self.cfg.challenge_ttl_secs,
+        })
+    }
+
+    /// Gauges for `/metrics`.
+    pub fn metrics(&self) -> String {
+        let (rate, extra) = self
+            .dynamic
+            .as_ref()
+            .map(|d| d.lock().unwrap_or_else(|e| e.into_inner()).current())
+            .unwrap_or((0.0, 0.0));
+        let mut g = vec![
+            (
+                "difficulty_default_bits",
+                "Default difficulty in bits.",
+                self.cfg.pricing.default,
+            ),
+            ("difficulty_extra_bits", "Dynamic surcharge in bits.", extra),
+            (
+                "challenge_rate_per_second",
+                "Decaying challenge request rate.",
+                rate,
+            ),
+        ];
+        if let ReplayStore::Memory(m) = &self.store {
+            g.push((
+                "replay_store_entries",
+                "Entries in the memory replay store.",
+                m.len() as f64,
+            ));
+        }
+        self.stats.prometheus(&g)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate() -> Gate {
+        Gate::new(
+            ServerKey::from_secret(b"test-key-0123456789").unwrap(),
+            ReplayStore::memory(1000),
+            GateConfig::default(),
+        )
+    }
+
+    fn solve(ch: &GateChallenge) -> String {
+        let pow = ch.pow().unwrap();
+        let plan = pow.plan();
+        let i = grindstone_core::reference::search(plan.job(), plan.job().range()).unwrap();
+        plan.nonce(i)
+    }
+
+    fn req(ch: &GateChallenge, nonce: &str) -> VerifyRequest {
+        VerifyRequest {
+            salt: ch.salt.clone(),
+            nonce: nonce.into(),
+            id: Some(ch.id.clone()),
+            signature: Some(ch.signature()),
+            algo: Some("sha256".into()),
+            difficulty: Some(ch.claims.d.clone()),
+        }
+    }
+
+    #[tokio::test]
+    async fn verify_order_and_outcomes() {
+        let g = gate();
+        let ch = g.issue("tool:search", 8.0, None).unwrap();
+        let nonce = solve(&ch);
+        let r = req(&ch, &nonce);
+        // Wrong scope first (nothing is spent by a refused attempt).
+        let e = g.verify(&r, Some("tool:other")).await.unwrap_err();
+        assert_eq!(e.code(), "wrong_scope");
+        let v = g.verify(&r, Some("tool:search")).await.unwrap();
+        assert!(v.zero_bits >= 8);
+        assert_eq!(g.verify(&r, None).await.unwrap_err(), GateError::Spent);
+        let t = g
+            .check_token(&v.token, Some("tool:search"), Some(8.0))
+            .unwrap();
+        assert_eq!(t.jti, ch.id);
+
+        // Tampering.
+        let ch = g.issue("s", 8.0, None).unwrap();
+        let nonce = solve(&ch);
+        let mut r = req(&ch, &nonce);
+        r.difficulty = Some(Number::from(4));
+        assert_eq!(
+            g.verify(&r, None).await.unwrap_err().code(),
+            "difficulty_mismatch"
+        );
+        let mut r = req(&ch, &nonce);
+        r.salt = format!("{}0", &ch.salt[1..]);
+        assert_eq!(
+            g.verify(&r, None).await.unwrap_err().code(),
+            "bad_signature"
+        );
+        let other = Gate::new(
+            ServerKey::from_secret(b"another-key-0123456789").unwrap(),
+            ReplayStore::memory(10),
+            GateConfig::default(),
+        );
+        assert_eq!(
+            other
+                .verify(&req(&ch, &nonce), None)
+                .await
+                .unwrap_err()
+                .code(),
+            "bad_signature"
+        );
+        let mut r = req(&ch, &nonce);
+        r.signature = Some("x".into());
+        assert_eq!(g.verify(&r, None).await.unwrap_err().status(), 400);
+        let mut r = req(&ch, "");
+        r.nonce = "\u{7f}".into();
+        assert_eq!(g.verify(&r, None).await.unwrap_err().status(), 400);
+        // Expired.
+        let old = g.issue_expiring("s", 1.0, unix_now() - 60).unwrap();
+        let e = g.verify(&req(&old, &solve(&old)), None).await.unwrap_err();
+        assert_eq!(e.code(), "expired");
+        // Insufficient work (a nonce for another challenge).
+        let ch2 = g.issue("s", 16.0, None).unwrap();
+        let e = g.verify(&req(&ch2, "0"), None).await;
+        // "0" could be a solution with probability 2^-16; the digest decides.
+        if let Err(e) = e {
+            assert_eq!(e.code(), "insufficient_work");
+        }
+        let s = g.stats();
+        assert_eq!(s.pow_solves.load(std::sync::atomic::Ordering::Relaxed), 1);
+        assert_eq!(s.replays.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn dynamic_difficulty_rises_and_decays() {
+        let mut cfg = GateConfig::default();
+        cfg.dynamic = Some(DynamicPolicy {
+            target_rate: 1.0,
+            max_extra_bits: 4.0,
+            half_life_secs: 0.1,
+        });
+        let g = Gate::new(ServerKey::random(), ReplayStore::memory(10), cfg);
+        let first = g.issue("s", 10.0, Some("c1")).unwrap();
+        assert!(first.difficulty().unwrap().bits() >= 10.0);
+        let mut last = 0.0;
+        for _ in 0..200 {
+            last = g
+                .issue("s", 10.0, Some("c1"))
+                .unwrap()
+                .difficulty()
+                .unwrap()
+                .bits();
+        }
+        assert_eq!(last, 14.0, "a burst reaches the cap");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let later = g
+            .issue("s", 10.0, Some("c2"))
+            .unwrap()
+            .difficulty()
+            .unwrap()
+            .bits();
+        let first = first.difficulty().unwrap().bits();
+        // After 7.5 half-lives the burst is forgotten: back to what one request costs.
+        assert!(
+            later <= first + 0.2,
+            "decays when traffic falls: {later} vs {first}"
+        );
+        assert!(g.status_json()["difficulty"]["dynamic"].as_bool().unwrap());
+    }
+}

@@ -1,0 +1,194 @@
+//! The HTTP API (axum), with the contract of the captcha-mcp backend:
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /api/challenge[?scope=S]` | `{id, salt, difficulty, algo, signature, expires_at, scope, compact, instructions}` |
+//! | `POST /api/verify` `{salt, nonce, id, signature, algo?, difficulty?}` | `{valid: true, token, method: "pow", ...}`, or 4xx `{valid: false, reason, code}` |
+//! | `POST /api/token/verify` `{token}` | `{valid: true, method, issued_at, expires_at, scope}`, or 4xx |
+//! | `GET /api/stats` | `{pow_solves, challenges_issued, ln_skips, ...}` |
+//! | `GET /health` | `{ok: true}` |
+//! | `GET /metrics` | Prometheus text |
+//! | `/mcp` | the MCP tools over Streamable HTTP |
+//!
+//! Bad input gets a 400 JSON error (bodies over [`MAX_BODY`] a 413), never a 5xx; a
+//! replay store that cannot answer gives a 503 with the reason.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::gate::{Gate, GateError, VerifyRequest};
+use crate::mcp::{GateTools, http_service};
+
+/// Largest request body, in bytes.
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// State shared by the handlers.
+#[derive(Clone)]
+pub struct Api {
+    /// The gate.
+    pub gate: Arc<Gate>,
+    /// Scope of challenges from `/api/challenge` without `?scope=`.
+    pub default_scope: String,
+}
+
+fn reply(status: u16, body: Value) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    (code, axum::Json(body)).into_response()
+}
+
+fn gate_error(e: &GateError) -> Response {
+    reply(e.status(), e.body())
+}
+
+/// Parses a JSON body strictly into `T`, as a 400 with a reason on failure.
+fn parse_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, Response> {
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("");
+        if !ct
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+        {
+            return Err(reply(
+                415,
+                json!({"valid": false, "code": "malformed", "reason": "Content-Type must be application/json"}),
+            ));
+        }
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        reply(
+            400,
+            json!({"valid": false, "code": "malformed", "reason": format!("bad JSON body: {e}")}),
+        )
+    })
+}
+
+#[derive(Deserialize)]
+struct ChallengeQuery {
+    scope: Option<String>,
+}
+
+async fn challenge(
+    State(api): State<Api>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    q: Result<Query<ChallengeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = q else {
+        return reply(
+            400,
+            json!({"code": "malformed", "reason": "bad query string"}),
+        );
+    };
+    let scope = q.scope.unwrap_or_else(|| api.default_scope.clone());
+    let tool = scope.strip_prefix("tool:").unwrap_or(&scope);
+    let d = api
+        .gate
+        .config()
+        .pricing
+        .price(tool)
+        .unwrap_or(api.gate.config().pricing.default);
+    match api.gate.issue(&scope, d, Some(&peer.ip().to_string())) {
+        Ok(ch) => reply(200, Gate::challenge_json(&ch)),
+        Err(e) => gate_error(&e),
+    }
+}
+
+async fn verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
+    let req: VerifyRequest = match parse_body(&headers, &body) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    match api.gate.verify(&req, None).await {
+        Ok(v) => reply(200, api.gate.verified_json(&v)),
+        Err(e) => gate_error(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    token: String,
+}
+
+async fn token_verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
+    let b: TokenBody = match parse_body(&headers, &body) {
+        Ok(b) => b,
+        Err(resp) => return resp,
+    };
+    match api.gate.check_token(&b.token, None, None) {
+        Ok(c) => reply(
+            200,
+            json!({"valid": true, "method": c.method, "issued_at": c.iat, "expires_at": c.exp,
+                   "scope": c.scope, "difficulty": c.d}),
+        ),
+        Err(e) => gate_error(&e),
+    }
+}
+
+async fn stats(State(api): State<Api>) -> Response {
+    let mut s = api.gate.stats().json();
+    let st = api.gate.status_json();
+    s["store"] = st["store"].clone();
+    s["difficulty"] = st["difficulty"].clone();
+    reply(200, s)
+}
+
+async fn health() -> Response {
+    reply(200, json!({"ok": true}))
+}
+
+async fn metrics(State(api): State<Api>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        api.gate.metrics(),
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    reply(404, json!({"code": "not_found", "reason": "no such route"}))
+}
+
+/// The router: API routes, `/health`, `/metrics`, and the MCP tools at `/mcp`.
+pub fn router(api: Api, mcp: Option<(GateTools, Vec<String>)>) -> Router {
+    let mut r = Router::new()
+        .route("/api/challenge", get(challenge))
+        .route("/api/verify", post(verify))
+        .route("/api/token/verify", post(token_verify))
+        .route("/api/stats", get(stats))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .with_state(api);
+    if let Some((tools, hosts)) = mcp {
+        r = r.nest_service("/mcp", http_service(tools, hosts));
+    }
+    r.layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,29 @@
+//! # grindstone-gate
+//!
+//! The verifier side of Grindstone: stateless signed challenges, verification (the PoW
+//! itself is decided by `grindstone-core`), short-lived tokens, a replay store (memory or
+//! Redis) so each challenge is spent exactly once, and three surfaces:
+//!
+//! * an HTTP API ([`http`]) with the contract of the captcha-mcp backend
+//!   (`/api/challenge`, `/api/verify`, `/api/token/verify`, `/api/stats`), plus `/health`
+//!   and `/metrics`;
+//! * MCP tools `challenge`, `verify`, `status` ([`mcp`]) over stdio and Streamable HTTP;
+//! * a gating proxy ([`proxy`]) that demands a solution or token for priced MCP
+//!   `tools/call` requests and answers `402` with a `WWW-Authenticate: PoW` challenge.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod gate;
+pub mod http;
+pub mod key;
+pub mod mcp;
+pub mod proxy;
+pub mod stats;
+pub mod store;
+pub mod token;
+
+pub use config::{GateConfig, Pricing};
+pub use gate::{Gate, GateError, Verified, VerifyRequest};
+pub use key::ServerKey;
+pub use store::ReplayStore;

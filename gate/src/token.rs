@@ -1,0 +1,159 @@
+//! Tokens: a verified solution buys a short-lived JWT (HS256) so an agent does not solve
+//! once per call. Checking a token is stateless.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::key::ServerKey;
+
+/// Default token lifetime: 5 minutes.
+pub const DEFAULT_TTL_SECS: u64 = 300;
+/// Issuer claim.
+pub const ISSUER: &str = "grindstone";
+
+/// The claims of a token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenClaims {
+    /// `"grindstone"`.
+    pub iss: String,
+    /// The scope of the challenge that was solved.
+    pub scope: String,
+    /// The difficulty that was paid, in bits.
+    pub d: f64,
+    /// Issued at, Unix seconds.
+    pub iat: i64,
+    /// Expires at, Unix seconds.
+    pub exp: i64,
+    /// Token id: the id of the challenge that paid for it.
+    pub jti: String,
+    /// `"pow"`.
+    pub method: String,
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TokenError {
+    /// Expired.
+    #[error("token expired")]
+    Expired,
+    /// Signature, algorithm or shape wrong.
+    #[error("invalid token: {0}")]
+    Invalid(String),
+    /// For another scope.
+    #[error("token is for scope {found:?}, {expected:?} required")]
+    WrongScope {
+        /// Scope in the token.
+        found: String,
+        /// Scope required.
+        expected: String,
+    },
+    /// Paid for less than required.
+    #[error("token paid for difficulty {paid}, {required} required")]
+    TooCheap {
+        /// Difficulty paid.
+        paid: f64,
+        /// Difficulty required.
+        required: f64,
+    },
+}
+
+/// Issues a token.
+pub fn issue(key: &ServerKey, scope: &str, d: f64, jti: &str, now: i64, ttl: u64) -> String {
+    let claims = TokenClaims {
+        iss: ISSUER.into(),
+        scope: scope.into(),
+        d,
+        iat: now,
+        exp: now + ttl as i64,
+        jti: jti.into(),
+        method: "pow".into(),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(key.token_secret()),
+    )
+    .expect("HS256 signing of plain claims cannot fail")
+}
+
+/// Checks a token's signature and expiry (with `leeway` seconds of clock skew), then
+/// optionally its scope (`*` tokens fit any scope) and the difficulty it paid.
+pub fn check(
+    key: &ServerKey,
+    token: &str,
+    scope: Option<&str>,
+    min_d: Option<f64>,
+    leeway: u64,
+) -> Result<TokenClaims, TokenError> {
+    if token.len() > 4096 {
+        return Err(TokenError::Invalid("too long".into()));
+    }
+    let mut v = Validation::new(Algorithm::HS256);
+    v.leeway = leeway;
+    v.set_issuer(&[ISSUER]);
+    v.set_required_spec_claims(&["exp", "iss"]);
+    let data = jsonwebtoken::decode::<TokenClaims>(
+        token,
+        &DecodingKey::from_secret(key.token_secret()),
+        &v,
+    )
+    .map_err(|e| match e.kind() {
+        jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+        _ => TokenError::Invalid(e.to_string()),
+    })?;
+    let c = data.claims;
+    if let Some(s) = scope
+        && c.scope != s
+        && c.scope != "*"
+    {
+        return Err(TokenError::WrongScope {
+            found: c.scope,
+            expected: s.into(),
+        });
+    }
+    if let Some(d) = min_d
+        && c.d < d
+    {
+        return Err(TokenError::TooCheap {
+            paid: c.d,
+            required: d,
+        });
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_and_check() {
+        let k = ServerKey::from_secret(b"0123456789abcdef0123").unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let t = issue(&k, "tool:search", 16.0, "cid", now, 300);
+        let c = check(&k, &t, Some("tool:search"), Some(16.0), 0).unwrap();
+        assert_eq!(c.jti, "cid");
+        assert!(matches!(
+            check(&k, &t, Some("tool:other"), None, 0),
+            Err(TokenError::WrongScope { .. })
+        ));
+        assert!(matches!(
+            check(&k, &t, None, Some(20.0), 0),
+            Err(TokenError::TooCheap { .. })
+        ));
+        let other = ServerKey::from_secret(b"0123456789abcdef0124").unwrap();
+        assert!(matches!(
+            check(&other, &t, None, None, 0),
+            Err(TokenError::Invalid(_))
+        ));
+        let old = issue(&k, "x", 1.0, "c", now - 1000, 300);
+        assert_eq!(check(&k, &old, None, None, 0), Err(TokenError::Expired));
+        let mut tampered = t.clone();
+        tampered.insert(t.len() / 2, 'A');
+        assert!(check(&k, &tampered, None, None, 0).is_err());
+        assert!(check(&k, "garbage", None, None, 0).is_err());
+    }
+}

@@ -1,0 +1,376 @@
+//! The wire format of Grindstone gate challenges (the PoW rule is
+//! [`sha256-bits`](super::sha256_bits)): what a client needs to read a challenge, solve it
+//! and send the solution back. Checking the signature is the gate's business (it holds
+//! the key); this module only parses and formats.
+//!
+//! A challenge has an `id`, a `salt`, and a `signature` of two base64url parts,
+//! `<claims>.<mac>`, where `claims` is compact JSON `{"alg","d","exp","scope"}` and `mac`
+//! is an HMAC-SHA256 over [`GateChallenge::signed_bytes`]. So the captcha-mcp `verify`
+//! input `{salt, nonce, id, signature}` carries everything the gate checks, and nothing
+//! in it can be changed without breaking the MAC.
+//!
+//! * **Compact form** (one string, for HTTP headers): `<id>.<salt>.<claims>.<mac>`.
+//! * **402 challenge header**: `WWW-Authenticate: PoW challenge="<compact>",
+//!   difficulty=<d>, algorithm="sha256"`.
+//! * **Solution header**: `X-PoW-Solution: challenge=<compact>, nonce=<nonce>`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use serde::{Deserialize, Serialize};
+use serde_json::Number;
+
+use crate::difficulty::Difficulty;
+use crate::error::Error;
+use crate::schemes::captcha_mcp::difficulty_of;
+use crate::schemes::sha256_bits::Sha256Bits;
+
+/// The hash algorithm name of gate challenges.
+pub const ALGORITHM: &str = "sha256";
+/// The authentication scheme name in `WWW-Authenticate` and `Authorization`.
+pub const AUTH_SCHEME: &str = "PoW";
+/// Longest `id` or `salt`, in bytes.
+pub const MAX_ID_LEN: usize = 128;
+/// Longest signature, in bytes.
+pub const MAX_SIGNATURE_LEN: usize = 1024;
+/// Longest scope, in bytes.
+pub const MAX_SCOPE_LEN: usize = 200;
+/// Domain separation prefix of the MAC input.
+const MAC_CONTEXT: &str = "grindstone-challenge-v1";
+
+/// The signed claims of a challenge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Hash algorithm, `"sha256"`.
+    pub alg: String,
+    /// Difficulty in bits.
+    pub d: Number,
+    /// Expiry, Unix seconds.
+    pub exp: i64,
+    /// What the challenge is good for (a tool, a resource); `*` for anything.
+    pub scope: String,
+}
+
+/// A parsed gate challenge (signature not checked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateChallenge {
+    /// Challenge id (spent exactly once).
+    pub id: String,
+    /// Salt (hashed as text).
+    pub salt: String,
+    /// The decoded claims.
+    pub claims: Claims,
+    /// The claims as transmitted (base64url of compact JSON).
+    pub claims_b64: String,
+    /// The MAC as transmitted (base64url).
+    pub mac_b64: String,
+}
+
+fn check_token_chars(field: &'static str, s: &str, max: usize) -> Result<(), Error> {
+    if s.is_empty() {
+        return Err(Error::Empty(field));
+    }
+    if s.len() > max {
+        return Err(Error::TooLong {
+            field,
+            len: s.len(),
+            max,
+        });
+    }
+    if let Some((at, found)) = s
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return Err(Error::BadChar {
+            field,
+            found,
+            at,
+            allowed: "A-Z a-z 0-9 - _",
+        });
+    }
+    Ok(())
+}
+
+impl GateChallenge {
+    /// Builds a challenge from its parts; `mac` is filled in by the signer
+    /// ([`GateChallenge::signed_bytes`] is what it signs).
+    pub fn new(id: &str, salt: &str, claims: Claims, mac: &[u8]) -> Result<Self, Error> {
+        check_token_chars("id", id, MAX_ID_LEN)?;
+        check_token_chars("salt", salt, MAX_ID_LEN)?;
+        if claims.scope.len() > MAX_SCOPE_LEN {
+            return Err(Error::TooLong {
+                field: "scope",
+                len: claims.scope.len(),
+                max: MAX_SCOPE_LEN,
+            });
+        }
+        let claims_b64 = B64.encode(serde_json::to_vec(&claims).expect("plain data"));
+        Ok(Self {
+            id: id.to_string(),
+            salt: salt.to_string(),
+            claims,
+            claims_b64,
+            mac_b64: B64.encode(mac),
+        })
+    }
+
+    /// Parses `id`, `salt` and `signature` as a client returns them.
+    pub fn from_parts(id: &str, salt: &str, signature: &str) -> Result<Self, Error> {
+        check_token_chars("id", id, MAX_ID_LEN)?;
+        check_token_chars("salt", salt, MAX_ID_LEN)?;
+        if signature.len() > MAX_SIGNATURE_LEN {
+            return Err(Error::TooLong {
+                field: "signature",
+                len: signature.len(),
+                max: MAX_SIGNATURE_LEN,
+            });
+        }
+        let (claims_b64, mac_b64) = signature
+            .split_once('.')
+            .ok_or_else(|| Error::Json("signature must have the form <claims>.<mac>".into()))?;
+        check_token_chars("signature", claims_b64, MAX_SIGNATURE_LEN)?;
+        check_token_chars("signature", mac_b64, MAX_SIGNATURE_LEN)?;
+        let raw = B64
+            .decode(claims_b64)
+            .map_err(|_| Error::Json("signature claims are not base64url".into()))?;
+        let claims: Claims = serde_json::from_slice(&raw)
+            .map_err(|e| Error::Json(format!("signature claims: {e}")))?;
+        Ok(Self {
+            id: id.to_string(),
+            salt: salt.to_string(),
+            claims,
+            claims_b64: claims_b64.to_string(),
+            mac_b64: mac_b64.to_string(),
+        })
+    }
+
+    /// Parses the compact form `<id>.<salt>.<claims>.<mac>`.
+    pub fn parse_compact(s: &str) -> Result<Self, Error> {
+        let s = s.trim();
+        let mut it = s.splitn(3, '.');
+        match (it.next(), it.next(), it.next()) {
+            (Some(id), Some(salt), Some(sig)) => Self::from_parts(id, salt, sig),
+            _ => Err(Error::Json(
+                "a compact challenge has the form <id>.<salt>.<claims>.<mac>".into(),
+            )),
+        }
+    }
+
+    /// The `signature` field: `<claims>.<mac>`.
+    pub fn signature(&self) -> String {
+        format!("{}.{}", self.claims_b64, self.mac_b64)
+    }
+
+    /// The compact form.
+    pub fn compact(&self) -> String {
+        format!("{}.{}.{}", self.id, self.salt, self.signature())
+    }
+
+    /// The bytes the MAC covers: a context string, the id, the salt and the transmitted
+    /// claims, newline-separated.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        format!(
+            "{MAC_CONTEXT}\n{}\n{}\n{}",
+            self.id, self.salt, self.claims_b64
+        )
+        .into_bytes()
+    }
+
+    /// The MAC bytes, if they are valid base64url.
+    pub fn mac(&self) -> Result<Vec<u8>, Error> {
+        B64.decode(&self.mac_b64)
+            .map_err(|_| Error::Json("signature MAC is not base64url".into()))
+    }
+
+    /// The signed difficulty.
+    pub fn difficulty(&self) -> Result<Difficulty, Error> {
+        difficulty_of(&self.claims.d)
+    }
+
+    /// The `sha256-bits` challenge to solve (the salt at the signed difficulty).
+    pub fn pow(&self) -> Result<Sha256Bits, Error> {
+        if !self.claims.alg.eq_ignore_ascii_case(ALGORITHM) {
+            return Err(Error::Unsupported {
+                field: "alg",
+                value: self.claims.alg.clone(),
+                expected: "\"sha256\"",
+            });
+        }
+        Sha256Bits::new(&self.salt, self.difficulty()?)
+    }
+
+    /// The `WWW-Authenticate` value of a 402 answer carrying this challenge.
+    pub fn www_authenticate(&self) -> String {
+        format!(
+            "{AUTH_SCHEME} challenge=\"{}\", difficulty={}, algorithm=\"{ALGORITHM}\"",
+            self.compact(),
+            self.claims.d
+        )
+    }
+}
+
+/// Splits `key=value, key="quoted value"` auth-params (RFC 9110 section 11.2).
+fn auth_params(s: &str) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let eq = rest
+            .find('=')
+            .ok_or_else(|| Error::Json(format!("expected key=value in {s:?}")))?;
+        let key = rest[..eq].trim().to_ascii_lowercase();
+        rest = rest[eq + 1..].trim_start();
+        let value;
+        if let Some(q) = rest.strip_prefix('"') {
+            let mut v = String::new();
+            let mut chars = q.char_indices();
+            let mut end = None;
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, n)) = chars.next() {
+                            v.push(n);
+                        }
+                    }
+                    '"' => {
+                        end = Some(i);
+                        break;
+                    }
+                    c => v.push(c),
+                }
+            }
+            let end = end.ok_or_else(|| Error::Json(format!("unterminated quote in {s:?}")))?;
+            value = v;
+            rest = q[end + 1..].trim_start();
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            value = rest[..end].trim().to_string();
+            rest = &rest[end..];
+        }
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::Json(format!("bad parameter name in {s:?}")));
+        }
+        out.push((key, value));
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix(',') {
+            rest = r.trim_start();
+        } else if !rest.is_empty() {
+            return Err(Error::Json(format!("expected ',' in {s:?}")));
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a `WWW-Authenticate` value (with or without the header name) of the `PoW`
+/// scheme into the challenge it carries.
+pub fn parse_www_authenticate(value: &str) -> Result<GateChallenge, Error> {
+    let mut v = value.trim();
+    if let Some((name, rest)) = v.split_once(':')
+        && name.trim().eq_ignore_ascii_case("www-authenticate")
+    {
+        v = rest.trim();
+    }
+    let (scheme, params) = v.split_once(char::is_whitespace).unwrap_or((v, ""));
+    if !scheme.eq_ignore_ascii_case(AUTH_SCHEME) {
+        return Err(Error::Unsupported {
+            field: "authentication scheme",
+            value: scheme.to_string(),
+            expected: "PoW",
+        });
+    }
+    let params = auth_params(params)?;
+    let compact = params
+        .iter()
+        .find(|(k, _)| k == "challenge")
+        .map(|(_, v)| v.as_str())
+        .ok_or_else(|| Error::Json("WWW-Authenticate: PoW has no challenge parameter".into()))?;
+    if let Some((_, alg)) = params.iter().find(|(k, _)| k == "algorithm")
+        && !alg.eq_ignore_ascii_case(ALGORITHM)
+    {
+        return Err(Error::Unsupported {
+            field: "algorithm",
+            value: alg.clone(),
+            expected: "\"sha256\"",
+        });
+    }
+    GateChallenge::parse_compact(compact)
+}
+
+/// The `X-PoW-Solution` value for a solved challenge.
+pub fn solution_header(challenge: &GateChallenge, nonce: &str) -> String {
+    format!("challenge={}, nonce={nonce}", challenge.compact())
+}
+
+/// Parses an `X-PoW-Solution` value into the challenge and the nonce.
+pub fn parse_solution_header(value: &str) -> Result<(GateChallenge, String), Error> {
+    let params = auth_params(value)?;
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| Error::Json(format!("X-PoW-Solution has no {k} parameter")))
+    };
+    let ch = GateChallenge::parse_compact(&get("challenge")?)?;
+    Ok((ch, get("nonce")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> GateChallenge {
+        let claims = Claims {
+            alg: "sha256".into(),
+            d: Number::from(12),
+            exp: 1_800_000_000,
+            scope: "tool:search".into(),
+        };
+        GateChallenge::new("0123abcd", "feedbeef", claims, &[7u8; 32]).unwrap()
+    }
+
+    #[test]
+    fn round_trips() {
+        let c = sample();
+        assert_eq!(GateChallenge::parse_compact(&c.compact()).unwrap(), c);
+        assert_eq!(
+            GateChallenge::from_parts(&c.id, &c.salt, &c.signature()).unwrap(),
+            c
+        );
+        let h = c.www_authenticate();
+        assert!(h.starts_with("PoW challenge=\""));
+        assert!(h.contains("difficulty=12, algorithm=\"sha256\""));
+        assert_eq!(parse_www_authenticate(&h).unwrap(), c);
+        assert_eq!(
+            parse_www_authenticate(&format!("WWW-Authenticate: {h}")).unwrap(),
+            c
+        );
+        let s = solution_header(&c, "00abc-_");
+        let (c2, n) = parse_solution_header(&s).unwrap();
+        assert_eq!((c2, n.as_str()), (c.clone(), "00abc-_"));
+        assert_eq!(c.pow().unwrap().difficulty().bits(), 12.0);
+        assert_eq!(c.mac().unwrap(), vec![7u8; 32]);
+    }
+
+    #[test]
+    fn refuses_malformed() {
+        let c = sample();
+        for bad in [
+            "",
+            "a.b",
+            "a.b.c",
+            "a.b.!!.d",
+            "a b.c.d.e",
+            &format!("{}.{}.{}=", c.id, c.salt, c.signature()),
+        ] {
+            assert!(GateChallenge::parse_compact(bad).is_err(), "{bad}");
+        }
+        assert!(GateChallenge::from_parts(&"a".repeat(200), "b", &c.signature()).is_err());
+        assert!(parse_www_authenticate("Bearer realm=\"x\"").is_err());
+        assert!(parse_www_authenticate("PoW difficulty=3").is_err());
+        assert!(parse_www_authenticate("PoW challenge=\"unterminated").is_err());
+        assert!(parse_solution_header("nonce=1").is_err());
+    }
+}
