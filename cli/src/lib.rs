@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod fixtures;
 pub mod spentdb;
 

@@ -28,6 +28,10 @@ enum Command {
     Mint(cmd::hashcash::MintArgs),
     /// Check hashcash stamps (like `hashcash -c`).
     Check(cmd::hashcash::CheckArgs),
+    /// Run the verify endpoint, the HTTP API and the MCP tools (`--stdio` for MCP over stdio).
+    Serve(cmd::serve::ServeArgs),
+    /// Put a proof-of-work gate in front of an MCP server (a Streamable HTTP proxy).
+    Gate(cmd::serve::GateProxyArgs),
     /// Show CPU features and the backend that would run.
     Info(cmd::info::Args),
     /// Measure the hash rate of a backend on a fixed job.
@@ -41,6 +45,8 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Mint(a) => cmd::hashcash::mint(a),
         Command::Check(a) => cmd::hashcash::check(a),
+        Command::Serve(a) => cmd::serve::serve(a),
+        Command::Gate(a) => cmd::serve::gate(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Bench(a) => cmd::bench::run(a),
     };

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod hashcash;
 pub mod info;
 pub mod progress;
+pub mod serve;
 pub mod solve;
 pub mod verify;
 

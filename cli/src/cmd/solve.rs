@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::anyhow;
+use grindstone::client::SOLUTION_HEADER;
 use grindstone::core::schemes::captcha_mcp::ChallengeMsg;
+use grindstone::core::schemes::gate;
 use grindstone::core::schemes::sha256_bits::{self, Sha256Bits};
 use grindstone::core::{Difficulty, schemes::hashcash};
 use grindstone::{Challenge, solve};
@@ -19,6 +21,11 @@ pub struct Args {
     /// takes.
     #[arg(value_name = "CHALLENGE", conflicts_with_all = ["salt", "difficulty"])]
     pub challenge: Option<String>,
+    /// A `WWW-Authenticate: PoW ...` value from a 402 answer; prints the
+    /// `X-PoW-Solution` header to retry with. (A CHALLENGE input starting with `PoW` or
+    /// `WWW-Authenticate:` is read the same way.)
+    #[arg(long, value_name = "VALUE", conflicts_with_all = ["challenge", "salt", "difficulty"])]
+    pub www_authenticate: Option<String>,
     /// The salt (printable ASCII).
     #[arg(long, requires = "difficulty")]
     pub salt: Option<String>,
@@ -53,13 +60,48 @@ pub fn check_scheme(scheme: &str, verb: &str) -> Result<(), super::Failure> {
     }
 }
 
+/// Whether input text is a `WWW-Authenticate: PoW` value rather than JSON.
+fn is_www_authenticate(text: &str) -> bool {
+    let t = text.trim_start().to_ascii_lowercase();
+    t.starts_with("pow ") || t.starts_with("www-authenticate:")
+}
+
 pub fn run(a: Args) -> CmdResult {
     check_scheme(&a.scheme, "solve")?;
     let mut opts = a.search.options()?;
-    let (challenge, msg) = match (&a.challenge, &a.salt, &a.difficulty) {
-        (Some(path), _, _) => {
-            let msg = ChallengeMsg::parse(&read_input(path)?)
-                .map_err(|e| bad(anyhow!("challenge {path}: {e}")))?;
+    let input = match &a.challenge {
+        Some(path) => Some(read_input(path)?),
+        None => None,
+    };
+    let header = a
+        .www_authenticate
+        .clone()
+        .or_else(|| input.as_ref().filter(|t| is_www_authenticate(t)).cloned());
+    if let Some(h) = header {
+        let ch =
+            gate::parse_www_authenticate(&h).map_err(|e| bad(anyhow!("WWW-Authenticate: {e}")))?;
+        let challenge = Challenge::Sha256Bits(ch.pow().map_err(bad)?);
+        let progress = Progress::start(!a.json && !a.quiet, challenge.expected_hashes());
+        opts.progress = Some(progress.counter());
+        let result = solve(&challenge, &opts);
+        drop(progress);
+        let s = result?;
+        let value = gate::solution_header(&ch, &s.nonce);
+        if a.json {
+            let out = json!({"header": SOLUTION_HEADER, "value": value, "nonce": s.nonce,
+                             "digest": s.digest.to_hex(), "hashes": s.hashes,
+                             "elapsed_ms": s.elapsed.as_secs_f64() * 1e3});
+            println!("{out}");
+        } else {
+            println!("{SOLUTION_HEADER}: {value}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (challenge, msg) = match (&input, &a.salt, &a.difficulty) {
+        (Some(text), _, _) => {
+            let path = a.challenge.as_deref().unwrap_or("-");
+            let msg =
+                ChallengeMsg::parse(text).map_err(|e| bad(anyhow!("challenge {path}: {e}")))?;
             (msg.challenge().map_err(bad)?, Some(msg))
         }
         (None, Some(salt), Some(d)) => {
