@@ -76,3 +76,88 @@ pub fn require_tool(name: &str) -> bool {
     }
     found
 }
+
+/// Whether a Python module imports. Under CI a missing module fails the test; elsewhere
+/// the test is skipped with a notice.
+pub fn require_python_module(module: &str) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "python3 module {module} is missing, and CI is set: .ci/run must pip install it"
+            );
+        }
+        eprintln!("NOTICE: skipping: python3 module `{module}` is missing (pip install {module})");
+    }
+    ok
+}
+
+/// A free loopback port (bound then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed on drop.
+pub struct Server {
+    pub child: std::process::Child,
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The key every test gate shares (so instances can verify each other's challenges).
+pub const TEST_KEY: &str = "grindstone-test-key-0123456789abcdef";
+
+/// Starts `grind <args> --port 0` and waits for its "listening on http://ADDR" line.
+pub fn spawn_grind(args: &[&str]) -> Server {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grind"))
+        .args(args)
+        .args(["--port", "0"])
+        .env("GRIND_GATE_KEY", TEST_KEY)
+        .env_remove("GRIND_BACKEND")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("grind starts");
+    let stderr = child.stderr.take().expect("piped");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut addr = None;
+    for line in lines.by_ref() {
+        let line = line.expect("stderr is text");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = Some(rest.split([' ', ',']).next().unwrap().to_string());
+            break;
+        }
+        assert!(!line.contains("error"), "grind failed to start: {line}");
+    }
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    let addr = addr.unwrap_or_else(|| panic!("grind {args:?} exited before listening"));
+    Server { child, addr }
+}
+
+/// Waits until something accepts TCP connections on `addr`.
+pub fn wait_for_port(addr: &str) {
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("nothing listens on {addr}");
+}

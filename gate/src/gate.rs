@@ -614,12 +614,14 @@ mod tests {
 
     #[test]
     fn dynamic_difficulty_rises_and_decays() {
-        let mut cfg = GateConfig::default();
-        cfg.dynamic = Some(DynamicPolicy {
-            target_rate: 1.0,
-            max_extra_bits: 4.0,
-            half_life_secs: 0.1,
-        });
+        let cfg = GateConfig {
+            dynamic: Some(DynamicPolicy {
+                target_rate: 1.0,
+                max_extra_bits: 4.0,
+                half_life_secs: 0.1,
+            }),
+            ..GateConfig::default()
+        };
         let g = Gate::new(ServerKey::random(), ReplayStore::memory(10), cfg);
         let first = g.issue("s", 10.0, Some("c1")).unwrap();
         assert!(first.difficulty().unwrap().bits() >= 10.0);

@@ -53,7 +53,7 @@ fn gate_error(e: &GateError) -> Response {
 fn parse_body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<T, Response> {
+) -> Result<T, Box<Response>> {
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("");
         if !ct
@@ -61,17 +61,17 @@ fn parse_body<T: serde::de::DeserializeOwned>(
             .to_ascii_lowercase()
             .starts_with("application/json")
         {
-            return Err(reply(
+            return Err(Box::new(reply(
                 415,
                 json!({"valid": false, "code": "malformed", "reason": "Content-Type must be application/json"}),
-            ));
+            )));
         }
     }
     serde_json::from_slice(body).map_err(|e| {
-        reply(
+        Box::new(reply(
             400,
             json!({"valid": false, "code": "malformed", "reason": format!("bad JSON body: {e}")}),
-        )
+        ))
     })
 }
 
@@ -108,7 +108,7 @@ async fn challenge(
 async fn verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
     let req: VerifyRequest = match parse_body(&headers, &body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match api.gate.verify(&req, None).await {
         Ok(v) => reply(200, api.gate.verified_json(&v)),
@@ -125,7 +125,7 @@ struct TokenBody {
 async fn token_verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
     let b: TokenBody = match parse_body(&headers, &body) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match api.gate.check_token(&b.token, None, None) {
         Ok(c) => reply(

@@ -1,0 +1,667 @@
+//! The gate end to end, through the built `grind`: the HTTP API (every endpoint, bad input
+//! included), the replay store (memory and a real `redis-server`), the MCP tools through
+//! the official MCP Python SDK, and the gating proxy in front of a real MCP server (the
+//! Python SDK's).
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use reqwest::blocking::{Client, Response};
+use serde_json::{Value, json};
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+fn json_of(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().unwrap();
+    let v =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status} not JSON ({e}): {text}"));
+    (status, v)
+}
+
+fn get(addr: &str, path: &str) -> (u16, Value) {
+    json_of(client().get(format!("http://{addr}{path}")).send().unwrap())
+}
+
+fn post(addr: &str, path: &str, body: &str) -> (u16, Value) {
+    json_of(
+        client()
+            .post(format!("http://{addr}{path}"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap(),
+    )
+}
+
+/// `grind solve -` on a challenge JSON: the verify request JSON.
+fn solve_json(challenge: &Value) -> Value {
+    let o = grind(&["solve", "-"], Some(&challenge.to_string()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+#[test]
+fn http_api_flow() {
+    let s = spawn_grind(&["serve", "-d", "10"]);
+    let (st, ch) = get(&s.addr, "/api/challenge");
+    assert_eq!(st, 200);
+    for k in [
+        "id",
+        "salt",
+        "difficulty",
+        "algo",
+        "signature",
+        "expires_at",
+        "scope",
+        "compact",
+    ] {
+        assert!(ch.get(k).is_some(), "{k} in {ch}");
+    }
+    assert_eq!(ch["difficulty"], 10);
+    assert_eq!(ch["algo"], "sha256");
+    let req = solve_json(&ch);
+    let (st, ok) = post(&s.addr, "/api/verify", &req.to_string());
+    assert_eq!(st, 200, "{ok}");
+    assert_eq!(ok["valid"], true);
+    assert_eq!(ok["method"], "pow");
+    let token = ok["token"].as_str().unwrap().to_string();
+    // Spent exactly once.
+    let (st, again) = post(&s.addr, "/api/verify", &req.to_string());
+    assert_eq!(
+        (st, again["valid"].clone(), again["code"].clone()),
+        (409, json!(false), json!("spent"))
+    );
+    // Tokens.
+    let (st, t) = post(
+        &s.addr,
+        "/api/token/verify",
+        &json!({"token": token}).to_string(),
+    );
+    assert_eq!(st, 200, "{t}");
+    assert_eq!(
+        (t["valid"].clone(), t["method"].clone(), t["scope"].clone()),
+        (json!(true), json!("pow"), json!("api"))
+    );
+    assert!(t["expires_at"].as_i64().unwrap() > t["issued_at"].as_i64().unwrap());
+    let mut bad = token.clone();
+    bad.push('x');
+    let (st, t) = post(
+        &s.addr,
+        "/api/token/verify",
+        &json!({"token": bad}).to_string(),
+    );
+    assert_eq!((st, t["valid"].clone()), (403, json!(false)));
+    // Scoped challenges.
+    let (st, sc) = get(&s.addr, "/api/challenge?scope=tool:search");
+    assert_eq!((st, sc["scope"].clone()), (200, json!("tool:search")));
+    // Stats, health, metrics.
+    let (st, stats) = get(&s.addr, "/api/stats");
+    assert_eq!(st, 200);
+    assert_eq!(stats["pow_solves"], 1);
+    assert_eq!(stats["replays"], 1);
+    assert!(stats["challenges_issued"].as_u64().unwrap() >= 2);
+    assert_eq!(stats["ln_skips"], 0);
+    assert_eq!(get(&s.addr, "/health"), (200, json!({"ok": true})));
+    let m = client()
+        .get(format!("http://{}/metrics", s.addr))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(m.contains("grindstone_pow_solves_total 1"), "{m}");
+}
+
+#[test]
+fn http_bad_input_is_4xx_json() {
+    let s = spawn_grind(&["serve", "-d", "8"]);
+    let (_, ch) = get(&s.addr, "/api/challenge");
+    let good = solve_json(&ch);
+    let with = |k: &str, v: Value| {
+        let mut r = good.clone();
+        r[k] = v;
+        r.to_string()
+    };
+    let sig = good["signature"].as_str().unwrap().to_string();
+    let (claims, mac) = sig.split_once('.').unwrap();
+    // Claims re-encoded with a later expiry: the MAC no longer matches.
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut c: Value = serde_json::from_slice(&b64.decode(claims).unwrap()).unwrap();
+    c["exp"] = json!(c["exp"].as_i64().unwrap() + 86400);
+    let later = format!("{}.{mac}", b64.encode(c.to_string()));
+    c["d"] = json!(1);
+    let cheaper = format!("{}.{mac}", b64.encode(c.to_string()));
+    let foreign = format!("{claims}.{}", b64.encode([0u8; 32]));
+    let cases: Vec<(String, u16, &str)> = vec![
+        (String::new(), 400, "malformed"),
+        ("{".into(), 400, "malformed"),
+        ("[]".into(), 400, "malformed"),
+        ("null".into(), 400, "malformed"),
+        (r#"{"salt":1,"nonce":"a"}"#.into(), 400, "malformed"),
+        (r#"{"salt":"a","nonce":"b"}"#.into(), 400, "malformed"),
+        (with("signature", json!(null)), 400, "malformed"),
+        (with("signature", json!("no-dot")), 400, "malformed"),
+        (with("signature", json!(later)), 403, "bad_signature"),
+        (with("signature", json!(cheaper)), 403, "bad_signature"),
+        (with("signature", json!(foreign)), 403, "bad_signature"),
+        (with("difficulty", json!(1)), 403, "difficulty_mismatch"),
+        (with("difficulty", json!("8")), 400, "malformed"),
+        (with("algo", json!("md5")), 400, "malformed"),
+        (with("salt", json!("zz zz")), 400, "malformed"),
+        (with("id", json!("x".repeat(500))), 400, "malformed"),
+        (with("nonce", json!("n".repeat(300))), 400, "malformed"),
+        (with("nonce", json!("\u{1}")), 400, "malformed"),
+        (with("nonce", json!("")), 400, "malformed"),
+    ];
+    for (body, want, code_want) in cases {
+        let (st, v) = post(&s.addr, "/api/verify", &body);
+        assert_eq!(st, want, "{body}: {v}");
+        assert_eq!(v["valid"], false, "{body}");
+        assert_eq!(v["code"], code_want, "{body}: {v}");
+        assert!(v["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    // After all that, the real solution still verifies (refusals spend nothing).
+    let (st, _) = post(&s.addr, "/api/verify", &good.to_string());
+    assert_eq!(st, 200);
+    // Oversized, wrong content type, wrong method, unknown route.
+    let big = format!(r#"{{"salt":"{}"}}"#, "a".repeat(20_000));
+    let r = client()
+        .post(format!("http://{}/api/verify", s.addr))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let r = client()
+        .post(format!("http://{}/api/verify", s.addr))
+        .header("content-type", "text/plain")
+        .body(good.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 415);
+    let r = client()
+        .get(format!("http://{}/api/verify", s.addr))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(get(&s.addr, "/nope").0, 404);
+    let long_scope = format!("/api/challenge?scope={}", "s".repeat(300));
+    let (st, v) = get(&s.addr, &long_scope);
+    assert_eq!((st, v["code"].clone()), (400, json!("malformed")));
+    for body in [
+        "{}",
+        r#"{"token":5}"#,
+        r#"{"token":"a.b.c"}"#,
+        r#"{"token":"x","extra":1}"#,
+        "nope",
+    ] {
+        let (st, v) = post(&s.addr, "/api/token/verify", body);
+        assert!((400..500).contains(&st), "{body}: {st}");
+        assert_eq!(v["valid"], false);
+    }
+}
+
+#[test]
+fn concurrent_submissions_of_one_solution_succeed_once() {
+    let s = spawn_grind(&["serve", "-d", "8"]);
+    let (_, ch) = get(&s.addr, "/api/challenge");
+    let body = solve_json(&ch).to_string();
+    let results: Vec<u16> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..32)
+            .map(|_| sc.spawn(|| post(&s.addr, "/api/verify", &body).0))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|&&c| c == 200).count(),
+        1,
+        "{results:?}"
+    );
+    assert_eq!(
+        results.iter().filter(|&&c| c == 409).count(),
+        31,
+        "{results:?}"
+    );
+}
+
+struct Redis(std::process::Child);
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_redis(port: u16) -> Redis {
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    wait_for_port(&format!("127.0.0.1:{port}"));
+    Redis(child)
+}
+
+#[test]
+fn redis_store_shared_by_two_gates_and_failing_closed() {
+    if !require_tool("redis-server") {
+        return;
+    }
+    let port = free_port();
+    let mut redis = start_redis(port);
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let a = spawn_grind(&["serve", "-d", "8", "--redis", &url]);
+    let b = spawn_grind(&["serve", "-d", "8", "--redis", &url]);
+    // Accepted by one, refused by the other.
+    let (_, ch) = get(&a.addr, "/api/challenge");
+    let body = solve_json(&ch).to_string();
+    assert_eq!(post(&a.addr, "/api/verify", &body).0, 200);
+    let (st, v) = post(&b.addr, "/api/verify", &body);
+    assert_eq!((st, v["code"].clone()), (409, json!("spent")));
+    // Concurrent submissions to both instances: exactly one success.
+    let (_, ch) = get(&b.addr, "/api/challenge");
+    let body = solve_json(&ch).to_string();
+    let results: Vec<u16> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..32)
+            .map(|i| {
+                let addr = if i % 2 == 0 { &a.addr } else { &b.addr };
+                let body = &body;
+                sc.spawn(move || post(addr, "/api/verify", body).0)
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|&&c| c == 200).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results.iter().all(|&c| c == 200 || c == 409), "{results:?}");
+    let (_, stats) = get(&a.addr, "/api/stats");
+    assert_eq!(stats["store"], "redis");
+    // Redis gone: verification fails closed with 503, not a 500, not an acceptance.
+    let (_, ch) = get(&a.addr, "/api/challenge");
+    let body = solve_json(&ch).to_string();
+    let _ = redis.0.kill();
+    let _ = redis.0.wait();
+    let (st, v) = post(&a.addr, "/api/verify", &body);
+    assert_eq!(
+        (st, v["code"].clone()),
+        (503, json!("store_unavailable")),
+        "{v}"
+    );
+    // A gate cannot start against an unreachable Redis.
+    let o = Command::new(env!("CARGO_BIN_EXE_grind"))
+        .args(["serve", "--port", "0", "--redis", &url])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--redis"));
+}
+
+fn python(args: &[&str]) -> (bool, String) {
+    let o = Command::new("python3")
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+const PY_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
+
+#[test]
+fn mcp_tools_through_the_official_python_sdk() {
+    if !require_python_module("mcp") {
+        return;
+    }
+    let script = format!("{PY_DIR}/mcp_client.py");
+    let grind_bin = env!("CARGO_BIN_EXE_grind");
+    let (ok, out) = python(&[&script, grind_bin, "stdio"]);
+    assert!(ok && out.contains("OK"), "stdio: {out}");
+    let s = spawn_grind(&["serve", "-d", "10"]);
+    let url = format!("http://{}/mcp", s.addr);
+    let (ok, out) = python(&[&script, grind_bin, "http", &url]);
+    assert!(ok && out.contains("OK"), "http: {out}");
+}
+
+/// A minimal MCP Streamable HTTP client: one JSON-RPC message, JSON or SSE answer.
+struct Mcp {
+    url: String,
+    session: Option<String>,
+}
+
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Mcp {
+    fn send(&mut self, msg: Value, extra: &[(&str, &str)]) -> Answer {
+        let mut r = client()
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18");
+        if let Some(s) = &self.session {
+            r = r.header("mcp-session-id", s);
+        }
+        for (k, v) in extra {
+            r = r.header(*k, *v);
+        }
+        let resp = r.body(msg.to_string()).send().unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if let Some(s) = headers.get("mcp-session-id") {
+            self.session = Some(s.to_str().unwrap().to_string());
+        }
+        let text = resp.text().unwrap();
+        let body = if text.trim().is_empty() {
+            Value::Null
+        } else if let Ok(v) = serde_json::from_str(&text) {
+            v
+        } else {
+            let data = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(str::trim)
+                .find(|d| d.contains("\"id\""))
+                .unwrap_or_else(|| panic!("no JSON-RPC answer in {text}"));
+            serde_json::from_str(data).unwrap()
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn call(&mut self, id: u64, tool: &str, extra: &[(&str, &str)]) -> Answer {
+        self.send(
+            json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                   "params": {"name": tool, "arguments": {"query": "grindstone"}}}),
+            extra,
+        )
+    }
+}
+
+fn tool_text(a: &Answer) -> Value {
+    assert_eq!(a.status, 200, "{}", a.body);
+    serde_json::from_str(a.body["result"]["content"][0]["text"].as_str().unwrap()).unwrap()
+}
+
+fn start_upstream() -> (Server, String) {
+    let port = free_port();
+    let child = Command::new("python3")
+        .args([&format!("{PY_DIR}/upstream_mcp.py"), &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let addr = format!("127.0.0.1:{port}");
+    wait_for_port(&addr);
+    (
+        Server {
+            child,
+            addr: addr.clone(),
+        },
+        format!("http://{addr}/mcp"),
+    )
+}
+
+fn write_config(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("grind-gate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn connect(addr: &str) -> Mcp {
+    let mut m = Mcp {
+        url: format!("http://{addr}/mcp"),
+        session: None,
+    };
+    let init = m.send(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "grind-test", "version": "1"}}}),
+        &[],
+    );
+    assert_eq!(init.status, 200, "{}", init.body);
+    assert!(
+        m.session.is_some(),
+        "the session id passes through the gate"
+    );
+    let n = m.send(
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        &[],
+    );
+    assert!(n.status < 300);
+    m
+}
+
+#[test]
+fn gating_proxy_in_front_of_a_real_mcp_server() {
+    if !require_python_module("mcp") {
+        return;
+    }
+    let (_up, upstream) = start_upstream();
+    let cfg = write_config(
+        "gate.toml",
+        "clock_skew_secs = 0\ntoken_ttl_secs = 3\n[pricing]\ndefault = 0\nfree = [\"status\"]\n[pricing.tools]\nsearch = 10\n",
+    );
+    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    let mut m = connect(&gate.addr);
+
+    // Free traffic passes.
+    let list = m.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        &[],
+    );
+    assert_eq!(list.status, 200);
+    assert_eq!(list.body["result"]["tools"].as_array().unwrap().len(), 2);
+    assert_eq!(tool_text(&m.call(2, "status", &[])), json!({"ok": true}));
+
+    // A priced call without work: 402 with a challenge.
+    let a = m.call(3, "search", &[("authorization", "Bearer ident-1")]);
+    assert_eq!(a.status, 402, "{}", a.body);
+    let www = a
+        .headers
+        .get("www-authenticate")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        www.starts_with("PoW challenge=\"") && www.contains("difficulty=10"),
+        "{www}"
+    );
+    assert_eq!(a.body["id"], 3);
+    assert_eq!(a.body["error"]["code"], -32002);
+    assert!(
+        a.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("X-PoW-Solution")
+    );
+
+    // grind solves it; the retry passes, identity untouched, PoW headers stripped.
+    let o = grind(&["solve", "--www-authenticate", &www], None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let line = stdout(&o).trim().to_string();
+    let (name, value) = line.split_once(": ").unwrap();
+    assert_eq!(name, "X-PoW-Solution");
+    let ok = m.call(
+        4,
+        "search",
+        &[
+            ("x-pow-solution", value),
+            ("authorization", "Bearer ident-1"),
+        ],
+    );
+    let seen = tool_text(&ok);
+    assert_eq!(seen["authorization"], "Bearer ident-1");
+    assert_eq!(seen["x_pow_solution"], Value::Null);
+    let token = ok
+        .headers
+        .get("x-pow-token")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+
+    // The same solution again: refused (replay), with a fresh challenge.
+    let r = m.call(5, "search", &[("x-pow-solution", value)]);
+    assert_eq!(r.status, 402);
+    assert!(
+        r.body["error"]["data"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("spent"),
+        "{}",
+        r.body
+    );
+
+    // The token is reused, beside a Bearer credential or in X-PoW-Token.
+    let both = format!("Bearer ident-2, PoW {token}");
+    for i in 0..2 {
+        let seen = tool_text(&m.call(6 + i, "search", &[("authorization", &both)]));
+        assert_eq!(seen["authorization"], "Bearer ident-2");
+    }
+    let seen = tool_text(&m.call(8, "search", &[("x-pow-token", &token)]));
+    assert_eq!(seen["x_pow_token"], Value::Null);
+    assert_eq!(seen["authorization"], Value::Null);
+
+    // Tampered token: refused.
+    let mut bad = token.clone();
+    bad.insert(bad.len() - 3, 'A');
+    let r = m.call(9, "search", &[("authorization", &format!("PoW {bad}"))]);
+    assert_eq!(r.status, 402);
+    assert!(
+        r.body["error"]["data"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("token")
+    );
+
+    // Wrong scope: a solution and a token for `grind serve`'s "api" scope (same key).
+    let serve = spawn_grind(&["serve", "-d", "10"]);
+    let (_, ch) = get(&serve.addr, "/api/challenge");
+    let o = grind(
+        &[
+            "solve",
+            "--www-authenticate",
+            &format!("PoW challenge=\"{}\"", ch["compact"].as_str().unwrap()),
+        ],
+        None,
+    );
+    let line = stdout(&o).trim().to_string();
+    let (_, api_solution) = line.split_once(": ").unwrap();
+    let r = m.call(10, "search", &[("x-pow-solution", api_solution)]);
+    assert_eq!(r.status, 402);
+    assert!(
+        r.body["error"]["data"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("scope"),
+        "{}",
+        r.body
+    );
+    let (_, ch) = get(&serve.addr, "/api/challenge");
+    let (_, v) = post(&serve.addr, "/api/verify", &solve_json(&ch).to_string());
+    let api_token = v["token"].as_str().unwrap();
+    let r = m.call(
+        11,
+        "search",
+        &[("authorization", &format!("PoW {api_token}"))],
+    );
+    assert_eq!(r.status, 402);
+    assert!(
+        r.body["error"]["data"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("scope")
+    );
+
+    // Malformed solution header: 402 naming the problem, never a 5xx.
+    let r = m.call(12, "search", &[("x-pow-solution", "challenge=nope")]);
+    assert_eq!(r.status, 402);
+
+    // The token expires (3 s lifetime, no skew allowed).
+    std::thread::sleep(Duration::from_millis(4200));
+    let r = m.call(13, "search", &[("x-pow-token", &token)]);
+    assert_eq!(r.status, 402);
+    assert!(
+        r.body["error"]["data"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{}",
+        r.body
+    );
+}
+
+#[test]
+fn gating_proxy_refuses_expired_challenges() {
+    if !require_python_module("mcp") {
+        return;
+    }
+    let (_up, upstream) = start_upstream();
+    let cfg = write_config(
+        "short.toml",
+        "clock_skew_secs = 0\nchallenge_ttl_secs = 1\n[pricing]\ndefault = 8\n",
+    );
+    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    let mut m = connect(&gate.addr);
+    let a = m.call(1, "search", &[]);
+    assert_eq!(a.status, 402);
+    let www = a
+        .headers
+        .get("www-authenticate")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(2500));
+    let o = grind(&["solve", "--www-authenticate", &www], None);
+    let line = stdout(&o).trim().to_string();
+    let (_, value) = line.split_once(": ").unwrap();
+    let r = m.call(2, "search", &[("x-pow-solution", value)]);
+    assert_eq!(r.status, 402);
+    assert!(
+        r.body["error"]["data"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{}",
+        r.body
+    );
+}
