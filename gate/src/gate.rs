@@ -107,6 +107,27 @@ pub struct Verified {
     pub token_expires_at: i64,
 }
 
+/// The success body of `verify`: `{valid: true, token, method: "pow", ...}`.
+#[derive(Debug, serde::Serialize)]
+pub struct VerifiedBody<'a> {
+    /// Always `true`.
+    pub valid: bool,
+    /// The token.
+    pub token: &'a str,
+    /// `"pow"`.
+    pub method: &'static str,
+    /// Token lifetime in seconds.
+    pub expires_in_sec: u64,
+    /// Token expiry, Unix seconds.
+    pub expires_at: i64,
+    /// The challenge's scope.
+    pub scope: &'a str,
+    /// Difficulty paid.
+    pub difficulty: f64,
+    /// Leading zero bits of the digest.
+    pub zero_bits: u32,
+}
+
 /// Current Unix time in seconds.
 pub fn unix_now() -> i64 {
     SystemTime::now()
@@ -432,16 +453,21 @@ impl Gate {
 
     /// The success body of `verify`: `{valid: true, token, method: "pow", ...}`.
     pub fn verified_json(&self, v: &Verified) -> Value {
-        json!({
-            "valid": true,
-            "token": v.token,
-            "method": "pow",
-            "expires_in_sec": self.cfg.token_ttl_secs,
-            "expires_at": v.token_expires_at,
-            "scope": v.scope,
-            "difficulty": v.difficulty,
-            "zero_bits": v.zero_bits,
-        })
+        serde_json::to_value(self.verified_body(v)).expect("plain data")
+    }
+
+    /// The success body of `verify` as a typed value (serialised without building a map).
+    pub fn verified_body<'a>(&self, v: &'a Verified) -> VerifiedBody<'a> {
+        VerifiedBody {
+            valid: true,
+            token: &v.token,
+            method: "pow",
+            expires_in_sec: self.cfg.token_ttl_secs,
+            expires_at: v.token_expires_at,
+            scope: &v.scope,
+            difficulty: v.difficulty,
+            zero_bits: v.zero_bits,
+        }
     }
 
     /// Checks a token (stateless): signature, expiry, and optionally scope and price.

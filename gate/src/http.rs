@@ -111,7 +111,7 @@ async fn verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Resp
         Err(resp) => return *resp,
     };
     match api.gate.verify(&req, None).await {
-        Ok(v) => reply(200, api.gate.verified_json(&v)),
+        Ok(v) => (StatusCode::OK, axum::Json(api.gate.verified_body(&v))).into_response(),
         Err(e) => gate_error(&e),
     }
 }

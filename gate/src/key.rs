@@ -33,7 +33,8 @@ pub enum KeyError {
 /// The derived keys.
 #[derive(Clone)]
 pub struct ServerKey {
-    challenge: [u8; 32],
+    /// HMAC keyed once (the inner and outer pads hashed): cloned per use.
+    challenge: HmacSha256,
     token: [u8; 32],
     ephemeral: bool,
 }
@@ -59,7 +60,8 @@ impl ServerKey {
             return Err(KeyError::TooShort(secret.len()));
         }
         Ok(Self {
-            challenge: derive(secret, "grindstone challenge mac v1"),
+            challenge: HmacSha256::new_from_slice(&derive(secret, "grindstone challenge mac v1"))
+                .expect("HMAC takes any key length"),
             token: derive(secret, "grindstone token hs256 v1"),
             ephemeral: false,
         })
@@ -97,14 +99,14 @@ impl ServerKey {
 
     /// The MAC of a challenge's signed bytes.
     pub fn sign_challenge(&self, bytes: &[u8]) -> [u8; 32] {
-        let mut m = HmacSha256::new_from_slice(&self.challenge).expect("32-byte key");
+        let mut m = self.challenge.clone();
         m.update(bytes);
         m.finalize().into_bytes().into()
     }
 
     /// Whether `mac` is the MAC of `bytes`, compared in constant time.
     pub fn verify_challenge(&self, bytes: &[u8], mac: &[u8]) -> bool {
-        let mut m = HmacSha256::new_from_slice(&self.challenge).expect("32-byte key");
+        let mut m = self.challenge.clone();
         m.update(bytes);
         m.verify_slice(mac).is_ok()
     }

@@ -1,6 +1,6 @@
 //! The replay store: a challenge id is spent exactly once.
 //!
-//! * [`MemoryStore`]: in-process, bounded; entries expire with their challenge; expired
+//! * [`MemoryStore`]: in-process, sharded, bounded; entries expire with their challenge; expired
 //!   entries are purged a few at a time on each insert (never a full sweep that would
 //!   stall a request); at the configured maximum of unexpired entries it refuses (the gate
 //!   answers 503) rather than forget one.
@@ -8,7 +8,7 @@
 //!
 //! Either way, a store that cannot answer makes verification fail closed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -31,54 +31,80 @@ pub enum StoreError {
 #[derive(Default)]
 struct Inner {
     expiry: HashMap<String, i64>,
-    by_expiry: BTreeSet<(i64, String)>,
+    /// Ids by expiry second, oldest first (integer keys: cheap to order).
+    by_expiry: BTreeMap<i64, Vec<String>>,
 }
+
+/// Independent shards (by id hash): a shard's table grows, rehashes and purges under its
+/// own lock, so neither contention nor a rehash stalls every request.
+const SHARDS: usize = 32;
 
 /// The in-memory store.
 pub struct MemoryStore {
-    inner: Mutex<Inner>,
-    max: usize,
+    shards: Vec<Mutex<Inner>>,
+    max_per_shard: usize,
 }
 
 impl MemoryStore {
-    /// A store holding at most `max` unexpired entries.
+    /// A store holding at most about `max` unexpired entries (`max / 32` per shard).
     pub fn new(max: usize) -> Self {
         Self {
-            inner: Mutex::new(Inner::default()),
-            max: max.max(1),
+            shards: (0..SHARDS).map(|_| Mutex::new(Inner::default())).collect(),
+            max_per_shard: max.div_ceil(SHARDS).max(1),
         }
+    }
+
+    fn shard(&self, id: &str) -> &Mutex<Inner> {
+        // FNV-1a: ids are random hex, any spreading hash will do.
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in id.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+        }
+        &self.shards[(h % SHARDS as u64) as usize]
     }
 
     /// Marks `id` spent until `expires_at` (Unix seconds). `Ok(false)`: already spent.
     pub fn spend(&self, id: &str, expires_at: i64, now: i64) -> Result<bool, StoreError> {
-        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..PURGE_PER_INSERT {
-            match g.by_expiry.first() {
-                Some((exp, _)) if *exp < now => {
-                    let (_, k) = g.by_expiry.pop_first().expect("non-empty");
-                    g.expiry.remove(&k);
-                }
-                _ => break,
+        let mut g = self.shard(id).lock().unwrap_or_else(|e| e.into_inner());
+        let mut budget = PURGE_PER_INSERT;
+        while budget > 0 {
+            let Some(mut bucket) = g.by_expiry.first_entry() else {
+                break;
+            };
+            if *bucket.key() >= now {
+                break;
+            }
+            let ids = bucket.get_mut();
+            let take = ids.len().min(budget);
+            let gone: Vec<String> = ids.drain(ids.len() - take..).collect();
+            if ids.is_empty() {
+                bucket.remove();
+            }
+            budget -= take;
+            for k in gone {
+                g.expiry.remove(&k);
             }
         }
         if g.expiry.contains_key(id) {
             return Ok(false);
         }
-        if g.expiry.len() >= self.max {
-            return Err(StoreError::Full(g.expiry.len()));
+        if g.expiry.len() >= self.max_per_shard {
+            return Err(StoreError::Full(g.expiry.len() * SHARDS));
         }
         g.expiry.insert(id.to_string(), expires_at);
-        g.by_expiry.insert((expires_at, id.to_string()));
+        g.by_expiry
+            .entry(expires_at)
+            .or_default()
+            .push(id.to_string());
         Ok(true)
     }
 
     /// Entries held (expired ones not yet purged included).
     pub fn len(&self) -> usize {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .expiry
-            .len()
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).expiry.len())
+            .sum()
     }
 
     /// Whether the store is empty.
@@ -174,27 +200,41 @@ mod tests {
 
     #[test]
     fn memory_spends_once_expires_and_refuses_when_full() {
-        let m = MemoryStore::new(2);
+        // One entry per shard at most: with enough ids, some shard fills up.
+        let m = MemoryStore::new(SHARDS);
         assert_eq!(m.spend("a", 100, 0), Ok(true));
         assert_eq!(m.spend("a", 100, 0), Ok(false));
-        assert_eq!(m.spend("b", 50, 0), Ok(true));
-        assert_eq!(m.spend("c", 100, 0), Err(StoreError::Full(2)));
+        let mut full = None;
+        for i in 0..1000 {
+            let id = format!("id{i}");
+            match m.spend(&id, 50, 0) {
+                Ok(true) => {}
+                Err(StoreError::Full(_)) => {
+                    full = Some(id);
+                    break;
+                }
+                r => panic!("{r:?}"),
+            }
+        }
+        let full = full.expect("a shard fills up");
         // Still spent while unexpired, even when full.
         assert_eq!(m.spend("a", 100, 10), Ok(false));
-        // Once b has expired it is purged, making room.
-        assert_eq!(m.spend("c", 100, 60), Ok(true));
-        assert_eq!(m.len(), 2);
+        // Once the entries expire they are purged, making room.
+        assert_eq!(m.spend(&full, 100, 60), Ok(true));
         assert_eq!(m.spend("a", 100, 60), Ok(false));
     }
 
     #[test]
     fn memory_purge_is_amortised() {
-        let m = MemoryStore::new(10_000);
-        for i in 0..1000 {
+        let m = MemoryStore::new(1 << 20);
+        // All in one shard: ids chosen to hash alike are not needed, count per shard.
+        for i in 0..5000 {
             m.spend(&i.to_string(), 10, 0).unwrap();
         }
-        // Each insert purges at most PURGE_PER_INSERT expired entries.
+        let before = m.len();
+        // Each insert purges at most PURGE_PER_INSERT expired entries of its shard.
         m.spend("x", 100, 20).unwrap();
-        assert_eq!(m.len(), 1000 - PURGE_PER_INSERT + 1);
+        let purged = before + 1 - m.len();
+        assert!(purged <= PURGE_PER_INSERT && purged > 0, "{purged}");
     }
 }
