@@ -24,7 +24,9 @@ fn solved(gate: &Gate) -> VerifyRequest {
 }
 
 fn gate(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let g = Gate::new(
         ServerKey::from_secret(b"bench-key-0123456789").unwrap(),
         ReplayStore::memory(10_000_000),
@@ -44,11 +46,23 @@ fn gate(c: &mut Criterion) {
     });
     let token = rt.block_on(g.verify(&solved(&g), None)).unwrap().token;
     grp.bench_function("check-token", |b| {
-        b.iter(|| g.check_token(black_box(&token), Some("api"), Some(4.0)).unwrap())
+        b.iter(|| {
+            g.check_token(black_box(&token), Some("api"), Some(4.0))
+                .unwrap()
+        })
     });
     let key = ServerKey::from_secret(b"bench-key-0123456789").unwrap();
     grp.bench_function("token-issue", |b| {
-        b.iter(|| grindstone_gate::token::issue(&key, "api", 4.0, black_box("0123456789abcdef"), 1_800_000_000, 300))
+        b.iter(|| {
+            grindstone_gate::token::issue(
+                &key,
+                "api",
+                4.0,
+                black_box("0123456789abcdef"),
+                1_800_000_000,
+                300,
+            )
+        })
     });
     grp.bench_function("challenge-mac", |b| b.iter(|| key.sign_challenge(black_box(b"grindstone-challenge-v1\n0123456789abcdef0123456789abcdef\n0123456789abcdef0123456789abcdef\neyJhbGciOiJzaGEyNTYiLCJkIjo0LCJleHAiOjE3OTUzMDc3MzAsInNjb3BlIjoiYXBpIn0"))));
     grp.bench_function("random-id", |b| {
@@ -58,7 +72,9 @@ fn gate(c: &mut Criterion) {
             x
         })
     });
-    grp.bench_function("issue-challenge", |b| b.iter(|| g.issue("api", 16.0, None).unwrap()));
+    grp.bench_function("issue-challenge", |b| {
+        b.iter(|| g.issue("api", 16.0, None).unwrap())
+    });
     grp.finish();
 }
 

@@ -23,7 +23,9 @@ fn main() {
     let exp = unix_now() + 3600;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for _ in 0..n {
-        let ch = gate.issue_expiring("api", bits, exp).expect("valid difficulty");
+        let ch = gate
+            .issue_expiring("api", bits, exp)
+            .expect("valid difficulty");
         let pow = ch.pow().expect("valid challenge");
         let plan = pow.plan();
         let i = reference::search(plan.job(), plan.job().range()).expect("solvable");
