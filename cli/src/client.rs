@@ -26,5 +26,5 @@ pub fn solve_challenge(ch: &GateChallenge, opts: &SolveOptions) -> Result<Solved
 pub fn solve_www_authenticate(value: &str, opts: &SolveOptions) -> Result<String, SolveError> {
     let ch = gate::parse_www_authenticate(value)?;
     let s = solve_challenge(&ch, opts)?;
-    Ok(gate::solution_header(&ch, &s.nonce))
+    Ok(gate::solution_header(&ch, &s.nonces))
 }

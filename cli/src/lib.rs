@@ -129,9 +129,13 @@ impl Challenge {
 /// A solution and how it was found.
 #[derive(Debug, Clone)]
 pub struct Solved {
-    /// The nonce (`sha256-bits`) or the whole stamp (`hashcash`).
+    /// The nonce (`sha256-bits`) or the whole stamp (`hashcash`); for multi-solution
+    /// challenges, the first of [`Solved::nonces`].
     pub nonce: String,
-    /// The digest of the solution.
+    /// Every solution: one, or `k` distinct nonces for a multi-solution challenge, in
+    /// nonce-index order.
+    pub nonces: Vec<String>,
+    /// The digest of the (first) solution.
     pub digest: Digest,
     /// Candidates hashed.
     pub hashes: u64,
@@ -165,10 +169,11 @@ pub fn random_rand() -> String {
     hashcash::rand_field(b)
 }
 
-/// Searches a planned job with the options; `render` turns the winning index into the
-/// solution text.
+/// Searches a planned job for `k` solutions with the options; `render` turns a winning
+/// index into solution text.
 fn run(
     job: &Job,
+    k: u32,
     opts: &SolveOptions,
     render: impl Fn(u64) -> String,
 ) -> Result<Solved, SolveError> {
@@ -179,10 +184,12 @@ fn run(
         cancel: opts.cancel.clone(),
         progress: opts.progress.clone(),
     };
-    let r = grindstone_cpu::search(job, &search)?;
+    let many = grindstone_cpu::search_many(job, job.range(), k as usize, &search)?;
+    let r = many.report;
     match r.outcome {
         Outcome::Found { index, digest } => Ok(Solved {
             nonce: render(index),
+            nonces: many.hits.iter().map(|h| render(h.0)).collect(),
             digest,
             hashes: r.hashes,
             elapsed: r.elapsed,
@@ -205,11 +212,11 @@ pub fn solve(challenge: &Challenge, opts: &SolveOptions) -> Result<Solved, Solve
     match challenge {
         Challenge::Sha256Bits(c) => {
             let plan = c.plan();
-            run(plan.job(), opts, |i| plan.nonce(i))
+            run(plan.job(), c.solutions(), opts, |i| plan.nonce(i))
         }
         Challenge::Hashcash(m) => {
             let plan = m.plan()?;
-            run(plan.job(), opts, |i| plan.stamp(i))
+            run(plan.job(), 1, opts, |i| plan.stamp(i))
         }
     }
 }
@@ -241,6 +248,18 @@ mod tests {
         p.resource = Some("facade@example.com".into());
         p.required_bits = Some(10);
         assert!(hashcash::check(&stamp, &p).unwrap().zero_bits >= 10);
+    }
+
+    #[test]
+    fn multi_solution_solve() {
+        let c = Sha256Bits::new("multi", Difficulty::new(14.0).unwrap())
+            .unwrap()
+            .with_solutions(16)
+            .unwrap();
+        let s = solve(&Challenge::Sha256Bits(c.clone()), &SolveOptions::default()).unwrap();
+        assert_eq!(s.nonces.len(), 16);
+        assert_eq!(s.nonce, s.nonces[0]);
+        assert_eq!(c.verify_all(&s.nonces).unwrap().len(), 16);
     }
 
     #[test]

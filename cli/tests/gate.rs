@@ -665,3 +665,59 @@ fn gating_proxy_refuses_expired_challenges() {
         r.body
     );
 }
+
+#[test]
+fn multi_solution_challenges_end_to_end() {
+    let cfg = write_config("k4.toml", "solutions = 4\n[pricing]\ndefault = 12\n");
+    let s = spawn_grind(&["serve", "--config", &cfg]);
+    let (_, ch) = get(&s.addr, "/api/challenge");
+    assert_eq!(ch["k"], 4);
+    let req = solve_json(&ch);
+    let nonces = req["nonces"].as_array().unwrap();
+    assert_eq!(nonces.len(), 4);
+    assert_eq!(req["nonce"], nonces[0]);
+    // Three of the four, a duplicate, or one alone: refused, nothing spent.
+    let mut three = req.clone();
+    three["nonces"] = json!(nonces[..3]);
+    let (st, v) = post(&s.addr, "/api/verify", &three.to_string());
+    assert_eq!(
+        (st, v["code"].clone()),
+        (403, json!("bad_solutions")),
+        "{v}"
+    );
+    let mut dup = req.clone();
+    dup["nonces"] = json!([nonces[0], nonces[1], nonces[2], nonces[0]]);
+    assert_eq!(post(&s.addr, "/api/verify", &dup.to_string()).0, 403);
+    let mut one = req.clone();
+    one.as_object_mut().unwrap().remove("nonces");
+    assert_eq!(post(&s.addr, "/api/verify", &one.to_string()).0, 403);
+    let (st, ok) = post(&s.addr, "/api/verify", &req.to_string());
+    assert_eq!(st, 200, "{ok}");
+    assert!(ok["zero_bits"].as_u64().unwrap() >= 10);
+
+    if !require_python_module("mcp") {
+        return;
+    }
+    let (_up, upstream) = start_upstream();
+    let cfg = write_config("k4gate.toml", "solutions = 4\n[pricing]\ndefault = 12\n");
+    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    let mut m = connect(&gate.addr);
+    let a = m.call(1, "search", &[]);
+    assert_eq!(a.status, 402);
+    let www = a
+        .headers
+        .get("www-authenticate")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(www.ends_with(", k=4"), "{www}");
+    let o = grind(&["solve", "--www-authenticate", &www], None);
+    let line = stdout(&o).trim().to_string();
+    let (_, value) = line.split_once(": ").unwrap();
+    assert_eq!(value.matches("nonce=").count(), 4);
+    assert_eq!(
+        tool_text(&m.call(2, "search", &[("x-pow-solution", value)]))["query"],
+        "grindstone"
+    );
+}

@@ -6,6 +6,7 @@
 //! token_ttl_secs = 300       # how long a token lasts
 //! clock_skew_secs = 5
 //! max_store_entries = 1000000
+//! solutions = 1              # k: ask for k solutions, each at d - log2 k
 //!
 //! [pricing]
 //! default = 16               # bits for tools not listed (0 = free)
@@ -98,6 +99,10 @@ pub struct GateConfig {
     /// Clock skew allowed on expiry checks, in seconds.
     #[serde(default = "default_skew")]
     pub clock_skew_secs: u64,
+    /// Solutions per challenge (`k`): each valid at `d - log2 k`, same expected work,
+    /// a much shorter tail of solve times.
+    #[serde(default = "default_solutions")]
+    pub solutions: u32,
     /// Unexpired entries the memory replay store holds at most.
     #[serde(default = "default_max_entries")]
     pub max_store_entries: usize,
@@ -112,6 +117,9 @@ pub struct GateConfig {
 fn default_ttl() -> u64 {
     300
 }
+fn default_solutions() -> u32 {
+    1
+}
 fn default_skew() -> u64 {
     5
 }
@@ -125,6 +133,7 @@ impl Default for GateConfig {
             challenge_ttl_secs: default_ttl(),
             token_ttl_secs: default_ttl(),
             clock_skew_secs: default_skew(),
+            solutions: default_solutions(),
             max_store_entries: default_max_entries(),
             pricing: Pricing::default(),
             dynamic: None,
@@ -197,6 +206,12 @@ impl GateConfig {
                     "{name} = {v} is outside 1..=86400"
                 )));
             }
+        }
+        if !(1..=256).contains(&self.solutions) {
+            return Err(ConfigError::Range(format!(
+                "solutions = {} is outside 1..=256",
+                self.solutions
+            )));
         }
         if let Some(p) = &self.dynamic
             && !(p.target_rate > 0.0

@@ -99,7 +99,7 @@ pub struct Verified {
     pub scope: String,
     /// The difficulty paid.
     pub difficulty: f64,
-    /// Leading zero bits of the digest.
+    /// Leading zero bits of the digest (the least of all solutions').
     pub zero_bits: u32,
     /// The challenge id (now spent).
     pub challenge_id: String,
@@ -298,11 +298,15 @@ impl Gate {
         } else {
             Number::from_f64(d.bits()).expect("finite")
         };
+        let k = self.cfg.solutions;
+        grindstone_core::schemes::sha256_bits::per_solution_difficulty(d, k)
+            .map_err(|e| GateError::Malformed(format!("difficulty {d} with {k} solutions: {e}")))?;
         let claims = Claims {
             alg: ALGORITHM.into(),
             d: number,
             exp,
             scope: scope.into(),
+            k,
         };
         let (id, salt) = (random_hex(16), random_hex(16));
         let unsigned = GateChallenge::new(&id, &salt, claims.clone(), &[])
@@ -320,6 +324,7 @@ impl Gate {
             "id": ch.id,
             "salt": ch.salt,
             "difficulty": ch.claims.d,
+            "k": ch.claims.k,
             "algo": ALGORITHM,
             "signature": ch.signature(),
             "expires_at": ch.claims.exp,
@@ -368,10 +373,17 @@ impl Gate {
             .signature
             .as_deref()
             .ok_or_else(|| GateError::Malformed("missing \"signature\"".into()))?;
-        if req.nonce.len() > MAX_NONCE_LEN {
+        let nonces = req.all_nonces();
+        if nonces.len() > grindstone_core::schemes::sha256_bits::MAX_SOLUTIONS as usize {
+            return Err(GateError::Malformed(format!(
+                "{} nonces is too many",
+                nonces.len()
+            )));
+        }
+        if let Some(n) = nonces.iter().find(|n| n.len() > MAX_NONCE_LEN) {
             return Err(GateError::Malformed(format!(
                 "nonce is {} bytes; the limit is {MAX_NONCE_LEN}",
-                req.nonce.len()
+                n.len()
             )));
         }
         let ch = GateChallenge::from_parts(id, &req.salt, sig).map_err(malformed)?;
@@ -420,10 +432,14 @@ impl Gate {
         {
             return Err(GateError::Malformed(format!("unsupported algo {a:?}")));
         }
-        let proof = pow.verify(&req.nonce).map_err(|e| match e {
+        let proofs = pow.verify_all(&nonces).map_err(|e| match e {
             VerifyError::Malformed(e) => GateError::Malformed(e.to_string()),
-            VerifyError::Rejected(r) => GateError::invalid("insufficient_work", r.to_string()),
+            VerifyError::Rejected(r @ grindstone_core::Rejection::InsufficientWork { .. }) => {
+                GateError::invalid("insufficient_work", r.to_string())
+            }
+            VerifyError::Rejected(r) => GateError::invalid("bad_solutions", r.to_string()),
         })?;
+        let zero_bits = proofs.iter().map(|p| p.zero_bits).min().unwrap_or(0);
         if !self
             .store
             .spend(&ch.id, ch.claims.exp.saturating_add(skew + 1), now)
@@ -445,7 +461,7 @@ impl Gate {
             token,
             scope: ch.claims.scope.clone(),
             difficulty: d,
-            zero_bits: proof.zero_bits,
+            zero_bits,
             challenge_id: ch.id,
             token_expires_at: now + self.cfg.token_ttl_secs as i64,
         })
@@ -568,6 +584,7 @@ mod tests {
             signature: Some(ch.signature()),
             algo: Some("sha256".into()),
             difficulty: Some(ch.claims.d.clone()),
+            nonces: None,
         }
     }
 

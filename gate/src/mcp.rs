@@ -34,6 +34,9 @@ pub struct VerifyInput {
     /// The challenge's difficulty (optional; must match the signed one).
     #[serde(default)]
     pub difficulty: Option<f64>,
+    /// All k nonces when the challenge asks for k > 1 solutions (optional).
+    #[serde(default)]
+    pub nonces: Option<Vec<String>>,
 }
 
 /// The MCP server over a shared [`Gate`].
@@ -89,6 +92,7 @@ impl GateTools {
             signature: Some(v.signature),
             algo: v.algo,
             difficulty,
+            nonces: v.nonces,
         };
         match self.gate.verify(&req, None).await {
             Ok(ok) => self.gate.verified_json(&ok).to_string(),

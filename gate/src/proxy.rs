@@ -183,7 +183,7 @@ async fn check_payment(gate: &Gate, headers: &HeaderMap, calls: &[PricedCall]) -
         let Ok(sol) = sol.to_str() else {
             return Payment::Required(Some("X-PoW-Solution is not text".into()));
         };
-        let (ch, nonce) = match parse_solution_header(sol) {
+        let (ch, nonces) = match parse_solution_header(sol) {
             Ok(x) => x,
             Err(e) => return Payment::Required(Some(format!("bad X-PoW-Solution: {e}"))),
         };
@@ -206,7 +206,8 @@ async fn check_payment(gate: &Gate, headers: &HeaderMap, calls: &[PricedCall]) -
         }
         let req = VerifyRequest {
             salt: ch.salt.clone(),
-            nonce,
+            nonce: nonces[0].clone(),
+            nonces: Some(nonces),
             id: Some(ch.id.clone()),
             signature: Some(ch.signature()),
             algo: None,

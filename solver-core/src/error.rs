@@ -111,6 +111,17 @@ pub enum Rejection {
         /// Resource required.
         expected: String,
     },
+    /// A multi-solution challenge got the wrong number of nonces.
+    #[error("{got} nonces given, the challenge asks for {expected}")]
+    SolutionCount {
+        /// Nonces the challenge asks for.
+        expected: u32,
+        /// Nonces given.
+        got: usize,
+    },
+    /// A multi-solution challenge got the same nonce twice.
+    #[error("nonce {0:?} is given more than once; the solutions must be distinct")]
+    DuplicateNonce(String),
     /// The stamp or challenge was already spent.
     #[error("already spent")]
     Spent,

@@ -162,9 +162,13 @@ struct Shared<'a> {
     backend: Backend,
     base: u64,
     end: u64,
+    /// Solutions wanted.
+    k: usize,
     next: AtomicU64,
-    best: AtomicU64,
-    best_digest: Mutex<Option<Digest>>,
+    /// The k-th lowest hit so far (`u64::MAX` until k are known): nothing at or above it
+    /// needs searching.
+    bound: AtomicU64,
+    hits: Mutex<Vec<(u64, Digest)>>,
     hashes: AtomicU64,
     timed_out: AtomicBool,
     cancelled: AtomicBool,
@@ -198,15 +202,19 @@ impl Shared<'_> {
         }
     }
 
+    /// Keeps the k lowest hits.
     fn record(&self, index: u64, digest: Digest) {
-        let mut d = self.best_digest.lock().unwrap_or_else(|e| e.into_inner());
-        if index < self.best.load(Ordering::Relaxed) {
-            self.best.store(index, Ordering::Relaxed);
-            *d = Some(digest);
+        let mut h = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(pos) = h.binary_search_by_key(&index, |x| x.0) {
+            h.insert(pos, (index, digest));
+            h.truncate(self.k);
+            if h.len() == self.k {
+                self.bound.store(h[self.k - 1].0, Ordering::Relaxed);
+            }
         }
     }
 
-    /// Claims batches in increasing order until none is left below the best hit.
+    /// Claims batches in increasing order until none is left below the bound.
     fn work(&self) {
         loop {
             if self.should_stop() {
@@ -217,45 +225,72 @@ impl Shared<'_> {
                 Some(lo) if lo < self.end => lo,
                 _ => return,
             };
-            if lo >= self.best.load(Ordering::Relaxed) {
+            if lo >= self.bound.load(Ordering::Relaxed) {
                 return;
             }
             let hi = lo.saturating_add(BATCH).min(self.end);
-            if let Some((i, d)) = scan(self, lo..hi) {
-                self.record(i, d);
-            }
+            scan(self, lo..hi);
         }
     }
 }
 
-/// Runs the kernel over `range`, confirming candidates; returns the first valid index.
-fn scan(sh: &Shared<'_>, range: Range<u64>) -> Option<(u64, Digest)> {
+/// Runs the kernel over `range`, confirming candidates and recording every valid index
+/// below the bound. Counts what it searched.
+fn scan(sh: &Shared<'_>, range: Range<u64>) {
     let mut cur = range.start;
     while cur < range.end {
-        match sh.backend.search(sh.job, cur..range.end) {
+        let stop = range.end.min(sh.bound.load(Ordering::Relaxed));
+        if cur >= stop {
+            break;
+        }
+        match sh.backend.search(sh.job, cur..stop) {
             Some(c) => {
-                debug_assert!((cur..range.end).contains(&c));
+                debug_assert!((cur..stop).contains(&c));
                 if let Some(d) = sh.job.check(c) {
-                    sh.count(c + 1 - range.start);
-                    return Some((c, d));
+                    sh.record(c, d);
                 }
                 cur = c + 1;
             }
-            None => break,
+            None => cur = stop,
         }
     }
-    sh.count(range.end - range.start);
-    None
+    sh.count(cur - range.start);
 }
 
-/// Searches the whole range of `job` (see the [crate documentation](crate)).
+/// Searches the whole range of `job` for its lowest valid index (see the
+/// [crate documentation](crate)).
 pub fn search(job: &Job, opts: &SearchOptions) -> Result<Report, Error> {
     search_range(job, job.range(), opts)
 }
 
-/// Searches `range` (clamped to the job's range) of `job`.
+/// Searches `range` (clamped to the job's range) of `job` for its lowest valid index.
 pub fn search_range(job: &Job, range: Range<u64>, opts: &SearchOptions) -> Result<Report, Error> {
+    let r = search_many(job, range, 1, opts)?;
+    Ok(r.report)
+}
+
+/// What a search for several solutions did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManyReport {
+    /// The summary; `outcome` is `Found` (with the lowest hit) only when all `k` were
+    /// found.
+    pub report: Report,
+    /// The lowest valid indices found, in increasing order (all `k` of them when found;
+    /// fewer after a timeout, a cancellation or an exhausted range).
+    pub hits: Vec<(u64, Digest)>,
+}
+
+/// Searches `range` (clamped to the job's range) for its `k` lowest valid indices, in one
+/// parallel pass: the workers stop as soon as every batch below the k-th hit is done.
+/// Without a timeout or cancellation the result does not depend on the thread count.
+pub fn search_many(
+    job: &Job,
+    range: Range<u64>,
+    k: usize,
+    opts: &SearchOptions,
+) -> Result<ManyReport, Error> {
     let started = Instant::now();
+    let k = k.max(1);
     let jr = job.range();
     let (start, end) = (range.start.max(jr.start), range.end.min(jr.end));
     let threads = if opts.threads == 0 {
@@ -277,36 +312,30 @@ pub fn search_range(job: &Job, range: Range<u64>, opts: &SearchOptions) -> Resul
         backend,
         base: inline_end,
         end,
+        k,
         next: AtomicU64::new(0),
-        best: AtomicU64::new(u64::MAX),
-        best_digest: Mutex::new(None),
+        bound: AtomicU64::new(u64::MAX),
+        hits: Mutex::new(Vec::with_capacity(k + 1)),
         hashes: AtomicU64::new(0),
         timed_out: AtomicBool::new(false),
         cancelled: AtomicBool::new(false),
         opts,
     };
-    if start < inline_end
-        && !sh.should_stop()
-        && let Some((i, d)) = scan(&sh, start..inline_end)
-    {
-        sh.record(i, d);
+    if start < inline_end && !sh.should_stop() {
+        scan(&sh, start..inline_end);
     }
-    if sh.best.load(Ordering::Relaxed) == u64::MAX && inline_end < end && !sh.should_stop() {
+    if sh.bound.load(Ordering::Relaxed) == u64::MAX && inline_end < end && !sh.should_stop() {
         if threads == 1 {
             sh.work();
         } else {
             pool(threads)?.broadcast(|_| sh.work());
         }
     }
-    let best = sh.best.load(Ordering::Relaxed);
-    let outcome = if best != u64::MAX {
+    let hits = sh.hits.into_inner().unwrap_or_else(|e| e.into_inner());
+    let outcome = if hits.len() == k {
         Outcome::Found {
-            index: best,
-            digest: sh
-                .best_digest
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("recorded with the index"),
+            index: hits[0].0,
+            digest: hits[0].1,
         }
     } else if sh.cancelled.load(Ordering::Relaxed) {
         Outcome::Cancelled
@@ -315,12 +344,15 @@ pub fn search_range(job: &Job, range: Range<u64>, opts: &SearchOptions) -> Resul
     } else {
         Outcome::Exhausted
     };
-    Ok(Report {
-        outcome,
-        hashes: sh.hashes.load(Ordering::Relaxed),
-        elapsed: started.elapsed(),
-        backend,
-        threads,
+    Ok(ManyReport {
+        report: Report {
+            outcome,
+            hashes: sh.hashes.load(Ordering::Relaxed),
+            elapsed: started.elapsed(),
+            backend,
+            threads,
+        },
+        hits,
     })
 }
 
@@ -448,6 +480,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn k_lowest_hits_whatever_the_thread_count() {
+        let plan = Sha256Bits::new("many", Difficulty::from_bits(8).unwrap())
+            .unwrap()
+            .plan();
+        let job = plan.job();
+        let mut want = Vec::new();
+        let mut cur = 0;
+        while want.len() < 40 {
+            let i = reference::search(job, cur..job.range().end).unwrap();
+            want.push(i);
+            cur = i + 1;
+        }
+        for k in [1usize, 2, 7, 40] {
+            for t in [1, 2, 5] {
+                let r = search_many(job, job.range(), k, &opts(t)).unwrap();
+                let got: Vec<u64> = r.hits.iter().map(|h| h.0).collect();
+                assert_eq!(got, want[..k], "k={k} threads={t}");
+                assert!(
+                    matches!(r.report.outcome, Outcome::Found { index, .. } if index == want[0])
+                );
+                assert!(r.report.hashes > want[k - 1]);
+            }
+        }
+        // Fewer than k in the range: exhausted, with what was found.
+        let r = search_many(job, 0..want[2] + 1, 5, &opts(2)).unwrap();
+        assert_eq!(r.report.outcome, Outcome::Exhausted);
+        assert_eq!(r.hits.len(), 3);
     }
 
     #[test]

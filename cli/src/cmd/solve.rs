@@ -32,6 +32,16 @@ pub struct Args {
     /// Leading zero bits required; fractional values (20.5) are allowed.
     #[arg(long, short = 'd', value_name = "BITS", allow_hyphen_values = true)]
     pub difficulty: Option<String>,
+    /// Ask for K distinct solutions, each at `difficulty - log2 K` (same expected work,
+    /// shorter tail); with --salt only: a challenge file says its own `k`.
+    #[arg(
+        long,
+        short = 'k',
+        value_name = "K",
+        default_value_t = 1,
+        conflicts_with = "challenge"
+    )]
+    pub solutions: u32,
     /// Challenge scheme.
     #[arg(long, default_value = sha256_bits::NAME)]
     pub scheme: String,
@@ -86,7 +96,7 @@ pub fn run(a: Args) -> CmdResult {
         let result = solve(&challenge, &opts);
         drop(progress);
         let s = result?;
-        let value = gate::solution_header(&ch, &s.nonce);
+        let value = gate::solution_header(&ch, &s.nonces);
         if a.json {
             let out = json!({"header": SOLUTION_HEADER, "value": value, "nonce": s.nonce,
                              "digest": s.digest.to_hex(), "hashes": s.hashes,
@@ -106,7 +116,10 @@ pub fn run(a: Args) -> CmdResult {
         }
         (None, Some(salt), Some(d)) => {
             let d: Difficulty = d.parse().map_err(bad)?;
-            (Sha256Bits::new(salt, d).map_err(bad)?, None)
+            let c = Sha256Bits::new(salt, d)
+                .and_then(|c| c.with_solutions(a.solutions))
+                .map_err(bad)?;
+            (c, None)
         }
         _ => {
             return Err(bad(anyhow!(
@@ -124,13 +137,15 @@ pub fn run(a: Args) -> CmdResult {
         unreachable!("built above")
     };
     if let Some(msg) = msg {
-        println!("{}", msg.verify_msg(&s.nonce).to_json());
+        println!("{}", msg.verify_msg(&s.nonces).to_json());
     } else if a.json {
         let out = json!({
             "scheme": sha256_bits::NAME,
             "salt": c.salt(),
             "difficulty": c.difficulty().bits(),
             "nonce": s.nonce,
+            "nonces": s.nonces,
+            "solutions": c.solutions(),
             "digest": s.digest.to_hex(),
             "zero_bits": s.digest.leading_zero_bits(),
             "hashes": s.hashes,
@@ -141,7 +156,9 @@ pub fn run(a: Args) -> CmdResult {
         });
         println!("{out}");
     } else {
-        println!("{}", s.nonce);
+        for n in &s.nonces {
+            println!("{n}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

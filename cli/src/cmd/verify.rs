@@ -19,9 +19,12 @@ pub struct Args {
     /// The salt.
     #[arg(long, requires = "nonce")]
     pub salt: Option<String>,
-    /// The nonce to check.
+    /// The nonce to check (repeat for a multi-solution challenge).
     #[arg(long, requires = "salt")]
-    pub nonce: Option<String>,
+    pub nonce: Vec<String>,
+    /// Solutions the challenge asks for (K distinct nonces, each at `difficulty - log2 K`).
+    #[arg(long, short = 'k', value_name = "K", default_value_t = 1)]
+    pub solutions: u32,
     /// Required difficulty in bits; overrides the request's own `difficulty`.
     #[arg(long, short = 'd', value_name = "BITS", allow_hyphen_values = true)]
     pub difficulty: Option<String>,
@@ -40,7 +43,7 @@ pub fn run(a: Args) -> CmdResult {
         .as_deref()
         .map(|d| d.parse().map_err(bad))
         .transpose()?;
-    let (salt, nonce, d) = match (&a.request, &a.salt, &a.nonce) {
+    let (salt, nonces, d) = match (&a.request, &a.salt, a.nonce.is_empty()) {
         (Some(path), _, _) => {
             let m = VerifyMsg::parse(&read_input(path)?)
                 .map_err(|e| bad(anyhow!("request {path}: {e}")))?;
@@ -53,11 +56,12 @@ pub fn run(a: Args) -> CmdResult {
                     )));
                 }
             };
-            (m.salt, m.nonce, d)
+            let nonces: Vec<String> = m.all_nonces().iter().map(|n| n.to_string()).collect();
+            (m.salt, nonces, d)
         }
-        (None, Some(s), Some(n)) => {
+        (None, Some(s), false) => {
             let d = flag_d.ok_or_else(|| bad(anyhow!("--difficulty is required")))?;
-            (s.clone(), n.clone(), d)
+            (s.clone(), a.nonce.clone(), d)
         }
         _ => {
             return Err(bad(anyhow!(
@@ -65,9 +69,16 @@ pub fn run(a: Args) -> CmdResult {
             )));
         }
     };
-    let challenge = Sha256Bits::new(&salt, d).map_err(bad)?;
-    match challenge.verify(&nonce) {
-        Ok(p) => {
+    let challenge = Sha256Bits::new(&salt, d)
+        .and_then(|c| c.with_solutions(a.solutions))
+        .map_err(bad)?;
+    match challenge.verify_all(&nonces) {
+        Ok(proofs) => {
+            let p = proofs
+                .iter()
+                .min_by_key(|p| p.zero_bits)
+                .copied()
+                .expect("at least one solution");
             if a.json {
                 let out = json!({
                     "valid": true,

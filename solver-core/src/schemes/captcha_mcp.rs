@@ -32,6 +32,8 @@ pub struct ChallengeMsg {
     pub difficulty: Number,
     /// The signature (passed back to `verify`).
     pub signature: Option<String>,
+    /// Solutions asked for (`k`, a Grindstone extension; absent means 1).
+    pub k: u32,
 }
 
 /// The input of captcha-mcp's `verify` tool.
@@ -53,6 +55,20 @@ pub struct VerifyMsg {
     /// The challenge's difficulty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difficulty: Option<Number>,
+    /// All `k` nonces of a multi-solution challenge (a Grindstone extension; `nonce` then
+    /// repeats the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonces: Option<Vec<String>>,
+}
+
+impl VerifyMsg {
+    /// The nonces to check: `nonces` when given, else `[nonce]`.
+    pub fn all_nonces(&self) -> Vec<&str> {
+        match &self.nonces {
+            Some(v) => v.iter().map(String::as_str).collect(),
+            None => vec![self.nonce.as_str()],
+        }
+    }
 }
 
 fn json_err(e: impl std::fmt::Display) -> Error {
@@ -145,11 +161,19 @@ impl ChallengeMsg {
             Some(_) => return Err(Error::Json("\"difficulty\" must be a number".into())),
         };
         check_algo(opt_string(&obj, "algo")?.as_deref())?;
+        let k = match obj.get("k") {
+            None | Some(Value::Null) => 1,
+            Some(v) => v
+                .as_u64()
+                .and_then(|k| u32::try_from(k).ok())
+                .ok_or_else(|| Error::Json("\"k\" must be a positive integer".into()))?,
+        };
         let msg = Self {
             id: opt_string(&obj, "id")?,
             salt,
             difficulty,
             signature: opt_string(&obj, "signature")?,
+            k,
         };
         msg.challenge()?;
         Ok(msg)
@@ -157,14 +181,19 @@ impl ChallengeMsg {
 
     /// The validated challenge.
     pub fn challenge(&self) -> Result<Sha256Bits, Error> {
-        Sha256Bits::new(&self.salt, difficulty_of(&self.difficulty)?)
+        Sha256Bits::new(&self.salt, difficulty_of(&self.difficulty)?)?.with_solutions(self.k)
     }
 
-    /// The `verify` tool input for `nonce`.
-    pub fn verify_msg(&self, nonce: &str) -> VerifyMsg {
+    /// The `verify` tool input for the solution(s) (one nonce, or `k`).
+    pub fn verify_msg<S: AsRef<str>>(&self, nonces: &[S]) -> VerifyMsg {
         VerifyMsg {
             salt: self.salt.clone(),
-            nonce: nonce.to_string(),
+            nonce: nonces
+                .first()
+                .map(|n| n.as_ref().to_string())
+                .unwrap_or_default(),
+            nonces: (nonces.len() > 1)
+                .then(|| nonces.iter().map(|n| n.as_ref().to_string()).collect()),
             id: self.id.clone(),
             signature: self.signature.clone(),
             algo: Some(ALGO.to_string()),
@@ -213,7 +242,7 @@ mod tests {
         assert_eq!(ChallengeMsg::parse(&tool).unwrap(), bare);
         let rpc = serde_json::json!({"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":CH}]}}).to_string();
         assert_eq!(ChallengeMsg::parse(&rpc).unwrap(), bare);
-        let v = bare.verify_msg("14");
+        let v = bare.verify_msg(&["14"]);
         assert_eq!(
             v.to_json(),
             r#"{"salt":"65a8a91e6196581379205256b77a0c02","nonce":"14","id":"c1","signature":"sig","algo":"sha256","difficulty":8}"#

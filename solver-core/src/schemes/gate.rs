@@ -48,6 +48,17 @@ pub struct Claims {
     pub exp: i64,
     /// What the challenge is good for (a tool, a resource); `*` for anything.
     pub scope: String,
+    /// Solutions asked for (omitted when 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub k: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(k: &u32) -> bool {
+    *k == 1
 }
 
 /// A parsed gate challenge (signature not checked).
@@ -195,13 +206,18 @@ impl GateChallenge {
                 expected: "\"sha256\"",
             });
         }
-        Sha256Bits::new(&self.salt, self.difficulty()?)
+        Sha256Bits::new(&self.salt, self.difficulty()?)?.with_solutions(self.claims.k)
     }
 
     /// The `WWW-Authenticate` value of a 402 answer carrying this challenge.
     pub fn www_authenticate(&self) -> String {
+        let k = if self.claims.k > 1 {
+            format!(", k={}", self.claims.k)
+        } else {
+            String::new()
+        };
         format!(
-            "{AUTH_SCHEME} challenge=\"{}\", difficulty={}, algorithm=\"{ALGORITHM}\"",
+            "{AUTH_SCHEME} challenge=\"{}\", difficulty={}, algorithm=\"{ALGORITHM}\"{k}",
             self.compact(),
             self.claims.d
         )
@@ -298,13 +314,30 @@ pub fn parse_www_authenticate(value: &str) -> Result<GateChallenge, Error> {
     GateChallenge::parse_compact(compact)
 }
 
-/// The `X-PoW-Solution` value for a solved challenge.
-pub fn solution_header(challenge: &GateChallenge, nonce: &str) -> String {
-    format!("challenge={}, nonce={nonce}", challenge.compact())
+/// A nonce as an auth-param value: bare when it is a token, quoted otherwise.
+fn param_value(v: &str) -> String {
+    if !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
+        v.to_string()
+    } else {
+        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+    }
 }
 
-/// Parses an `X-PoW-Solution` value into the challenge and the nonce.
-pub fn parse_solution_header(value: &str) -> Result<(GateChallenge, String), Error> {
+/// The `X-PoW-Solution` value for a solved challenge: one `nonce=` parameter per solution.
+pub fn solution_header<S: AsRef<str>>(challenge: &GateChallenge, nonces: &[S]) -> String {
+    let mut s = format!("challenge={}", challenge.compact());
+    for n in nonces {
+        s.push_str(", nonce=");
+        s.push_str(&param_value(n.as_ref()));
+    }
+    s
+}
+
+/// Parses an `X-PoW-Solution` value into the challenge and its nonce(s).
+pub fn parse_solution_header(value: &str) -> Result<(GateChallenge, Vec<String>), Error> {
     let params = auth_params(value)?;
     let get = |k: &str| {
         params
@@ -314,7 +347,15 @@ pub fn parse_solution_header(value: &str) -> Result<(GateChallenge, String), Err
             .ok_or_else(|| Error::Json(format!("X-PoW-Solution has no {k} parameter")))
     };
     let ch = GateChallenge::parse_compact(&get("challenge")?)?;
-    Ok((ch, get("nonce")?))
+    let nonces: Vec<String> = params
+        .iter()
+        .filter(|(n, _)| n == "nonce")
+        .map(|(_, v)| v.clone())
+        .collect();
+    if nonces.is_empty() {
+        return Err(Error::Json("X-PoW-Solution has no nonce parameter".into()));
+    }
+    Ok((ch, nonces))
 }
 
 #[cfg(test)]
@@ -327,6 +368,7 @@ mod tests {
             d: Number::from(12),
             exp: 1_800_000_000,
             scope: "tool:search".into(),
+            k: 1,
         };
         GateChallenge::new("0123abcd", "feedbeef", claims, &[7u8; 32]).unwrap()
     }
@@ -347,9 +389,12 @@ mod tests {
             parse_www_authenticate(&format!("WWW-Authenticate: {h}")).unwrap(),
             c
         );
-        let s = solution_header(&c, "00abc-_");
+        let s = solution_header(&c, &["00abc-_"]);
         let (c2, n) = parse_solution_header(&s).unwrap();
-        assert_eq!((c2, n.as_str()), (c.clone(), "00abc-_"));
+        assert_eq!((c2, n), (c.clone(), vec!["00abc-_".to_string()]));
+        let odd = ["a b", "q\"uote", "x,y", "plain"];
+        let (_, n) = parse_solution_header(&solution_header(&c, &odd)).unwrap();
+        assert_eq!(n, odd);
         assert_eq!(c.pow().unwrap().difficulty().bits(), 12.0);
         assert_eq!(c.mac().unwrap(), vec![7u8; 32]);
     }
@@ -372,5 +417,20 @@ mod tests {
         assert!(parse_www_authenticate("PoW difficulty=3").is_err());
         assert!(parse_www_authenticate("PoW challenge=\"unterminated").is_err());
         assert!(parse_solution_header("nonce=1").is_err());
+        assert!(parse_solution_header(&format!("challenge={}", c.compact())).is_err());
+        // k travels in the claims and in the header.
+        let mut claims = c.claims.clone();
+        claims.k = 4;
+        let c4 = GateChallenge::new("0123abcd", "feedbeef", claims, &[7u8; 32]).unwrap();
+        assert!(c4.www_authenticate().ends_with(", k=4"));
+        assert_eq!(
+            parse_www_authenticate(&c4.www_authenticate())
+                .unwrap()
+                .claims
+                .k,
+            4
+        );
+        assert_eq!(c4.pow().unwrap().solutions(), 4);
+        assert_eq!(c.pow().unwrap().solutions(), 1);
     }
 }
