@@ -20,6 +20,7 @@ fn solved(gate: &Gate) -> VerifyRequest {
         signature: Some(ch.signature()),
         algo: None,
         difficulty: None,
+        nonces: None,
     }
 }
 
