@@ -19,7 +19,9 @@
 
 pub mod client;
 pub mod fixtures;
+pub mod human;
 pub mod spentdb;
+pub mod tune;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};

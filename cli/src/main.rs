@@ -32,6 +32,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Put a proof-of-work gate in front of an MCP server (a Streamable HTTP proxy).
     Gate(cmd::serve::GateProxyArgs),
+    /// What each difficulty costs in solve time, here and for reference clients.
+    Tune(cmd::tune::Args),
     /// Show CPU features and the backend that would run.
     Info(cmd::info::Args),
     /// Measure the hash rate of a backend on a fixed job.
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Check(a) => cmd::hashcash::check(a),
         Command::Serve(a) => cmd::serve::serve(a),
         Command::Gate(a) => cmd::serve::gate(a),
+        Command::Tune(a) => cmd::tune::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Bench(a) => cmd::bench::run(a),
     };

@@ -375,3 +375,97 @@ fn every_backend_solves_and_forcing_is_checked() {
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("unknown backend"));
 }
+
+#[test]
+fn tune_table_json_recommendation_and_plot() {
+    let dir = std::env::temp_dir().join(format!("grind-tune-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("tune.svg");
+    let start = std::time::Instant::now();
+    let o = grind(
+        &[
+            "tune",
+            "--measure",
+            "200ms",
+            "--samples",
+            "200",
+            "--target-p90",
+            "200ms",
+            "--profile",
+            "js",
+            "--plot",
+            svg.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["rows"].as_array().unwrap().len(), 25);
+    let names: Vec<&str> = v["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for n in ["cpu-1", "js", "webcrypto", "gpu"] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    // js at 0.6 M/s: p90 = ln 10 * 2^d / 0.6e6 >= 0.2 s first at d = 16.
+    assert_eq!(v["recommendation"]["difficulty"], 16.0);
+    let row16 = &v["rows"][8];
+    assert_eq!(row16["difficulty"], 16.0);
+    assert!(row16["seconds"]["js"]["p90"].as_f64().unwrap() >= 0.2);
+    assert!(v["rows"][7]["seconds"]["js"]["p90"].as_f64().unwrap() < 0.2);
+    let tails = v["tail_ratios"].as_array().unwrap();
+    assert_eq!(tails.len(), 3);
+    assert!((tails[0]["predicted_p99_over_p50"].as_f64().unwrap() - 6.64).abs() < 0.01);
+    // The SVG exists and parses as XML.
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("the plot is well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert!(text.contains("difficulty (bits)"));
+    // Fractional steps and k.
+    let o = grind(
+        &[
+            "tune",
+            "--measure",
+            "50ms",
+            "--samples",
+            "0",
+            "--range",
+            "10..=12",
+            "--step",
+            "0.5",
+            "-k",
+            "4",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("10.5"));
+    assert!(stdout(&o).contains("4 solutions per challenge"));
+    // Bad input.
+    for args in [
+        vec!["tune", "--range", "12..=8"],
+        vec!["tune", "--range", "x"],
+        vec!["tune", "--step", "0"],
+        vec![
+            "tune",
+            "--target-p90",
+            "1s",
+            "--profile",
+            "nope",
+            "--measure",
+            "10ms",
+            "--samples",
+            "0",
+        ],
+        vec!["tune", "-k", "64", "--range", "2..=8"],
+    ] {
+        let o = grind(&args, None);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -85,6 +85,60 @@ impl Difficulty {
     pub fn seconds_at_percentile(self, p: f64, rate: f64) -> f64 {
         self.hashes_at_percentile(p) / rate
     }
+
+    /// Hashes needed, at percentile `p`, to find `k` solutions each valid at `d - log2 k`
+    /// (a multi-solution challenge): the waits add up to an Erlang (gamma) distribution of
+    /// shape `k` and mean `2^d`. `k = 1` is [`Difficulty::hashes_at_percentile`].
+    pub fn hashes_at_percentile_k(self, p: f64, k: u32) -> f64 {
+        if k <= 1 {
+            return self.hashes_at_percentile(p);
+        }
+        erlang_quantile(k, p) * self.expected_hashes() / f64::from(k)
+    }
+}
+
+/// `P(X <= x)` for `X ~ Erlang(k, 1)`: `1 - e^-x * sum_{i<k} x^i / i!`, summed in log space.
+pub fn erlang_cdf(k: u32, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    let mut term = (-x).exp();
+    let mut sum = term;
+    for i in 1..k {
+        term *= x / f64::from(i);
+        sum += term;
+    }
+    (1.0 - sum).clamp(0.0, 1.0)
+}
+
+/// The `p`-quantile of `Erlang(k, 1)`, by bisection (to 1e-12 relative).
+pub fn erlang_quantile(k: u32, p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    let kf = f64::from(k.max(1));
+    let (mut lo, mut hi) = (0.0, kf + 40.0 * kf.sqrt() + 60.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if erlang_cdf(k.max(1), mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-12 * hi {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+impl Difficulty {
+    /// The tail ratio p99 / p50 of solve times for `k` solutions (independent of `d` and of
+    /// the hash rate): about 6.64 for `k = 1`, 2.7 for 4, 1.7 for 16, 1.3 for 64.
+    pub fn tail_ratio(k: u32) -> f64 {
+        if k <= 1 {
+            return 100f64.ln() / 2f64.ln();
+        }
+        erlang_quantile(k, 0.99) / erlang_quantile(k, 0.5)
+    }
 }
 
 fn range_error(value: String) -> Error {
@@ -289,6 +343,30 @@ mod tests {
         assert_eq!(t, [0, 0, 0, 0, 0, 0, 0, 0]);
         let t = Target::for_difficulty(Difficulty::new(254.5).unwrap()).max();
         assert_eq!(t, [0, 0, 0, 0, 0, 0, 0, 1]);
+    }
+
+    #[test]
+    fn erlang_quantiles_and_tail_ratios() {
+        // k = 1: the exponential, quantile -ln(1 - p).
+        assert!((erlang_quantile(1, 0.5) - std::f64::consts::LN_2).abs() < 1e-9);
+        assert!((erlang_quantile(1, 0.99) - 100f64.ln()).abs() < 1e-9);
+        // k = 2: CDF 1 - e^-x (1 + x); the median solves that = 0.5: x = 1.678346990...
+        assert!((erlang_quantile(2, 0.5) - 1.678_346_990_016_661).abs() < 1e-9);
+        assert!((erlang_cdf(2, 1.678_346_990_016_661) - 0.5).abs() < 1e-12);
+        // The ratios the issue quotes.
+        let r = |k| Difficulty::tail_ratio(k);
+        assert!((r(1) - 6.644).abs() < 0.01);
+        assert!((r(4) - 2.72).abs() < 0.05, "{}", r(4));
+        assert!((r(16) - 1.70).abs() < 0.05, "{}", r(16));
+        assert!((r(64) - 1.32).abs() < 0.05, "{}", r(64));
+        // Mean is preserved: the p50 of k solutions moves towards 2^d as k grows.
+        let d = Difficulty::from_bits(20).unwrap();
+        let n = d.expected_hashes();
+        assert!((d.hashes_at_percentile_k(0.5, 256) / n - 1.0).abs() < 0.01);
+        assert_eq!(
+            d.hashes_at_percentile_k(0.5, 1),
+            d.hashes_at_percentile(0.5)
+        );
     }
 
     #[test]

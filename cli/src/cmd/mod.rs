@@ -6,6 +6,7 @@ pub mod info;
 pub mod progress;
 pub mod serve;
 pub mod solve;
+pub mod tune;
 pub mod verify;
 
 use std::io::Read;
@@ -118,37 +119,4 @@ pub fn read_input(path: &str) -> Result<String, Failure> {
     String::from_utf8(buf).map_err(|_| bad(anyhow::anyhow!("{what} is not UTF-8 text")))
 }
 
-/// `1234567.0` -> `1.23 M`.
-pub fn si(v: f64) -> String {
-    let (d, u) = if v >= 1e12 {
-        (1e12, "T")
-    } else if v >= 1e9 {
-        (1e9, "G")
-    } else if v >= 1e6 {
-        (1e6, "M")
-    } else if v >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    format!("{:.2} {u}", v / d)
-}
-
-/// Human duration for estimates: `850 ms`, `3.2 s`, `4.1 min`, `2.0 h`, `3.5 days`.
-pub fn human_secs(s: f64) -> String {
-    if !s.is_finite() {
-        "forever".into()
-    } else if s < 1.0 {
-        format!("{:.0} ms", s * 1e3)
-    } else if s < 120.0 {
-        format!("{s:.1} s")
-    } else if s < 7200.0 {
-        format!("{:.1} min", s / 60.0)
-    } else if s < 172_800.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else if s < 3.2e7 * 2.0 {
-        format!("{:.1} days", s / 86400.0)
-    } else {
-        format!("{:.1} years", s / 3.156e7)
-    }
-}
+pub use grindstone::human::{human_secs, si};
