@@ -190,11 +190,7 @@ pub fn plot_svg(
                 color.stroke_width(2),
             ))
             .map_err(|e| err(&e))?
-            .label(format!(
-                "{} ({})",
-                p.name,
-                format!("{}H/s", crate::human::si(p.rate))
-            ))
+            .label(format!("{} ({}H/s)", p.name, crate::human::si(p.rate)))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
