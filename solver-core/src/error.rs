@@ -122,6 +122,20 @@ pub enum Rejection {
     /// A multi-solution challenge got the same nonce twice.
     #[error("nonce {0:?} is given more than once; the solutions must be distinct")]
     DuplicateNonce(String),
+    /// The digest (or a value derived from it) sent back is not the one recomputed.
+    #[error("wrong digest: recomputed {expected}, got {got}")]
+    WrongDigest {
+        /// Recomputed.
+        expected: String,
+        /// Sent.
+        got: String,
+    },
+    /// The signature does not match.
+    #[error("bad signature")]
+    BadSignature,
+    /// Past its expiry.
+    #[error("challenge expired at {0}")]
+    ChallengeExpired(i64),
     /// The stamp or challenge was already spent.
     #[error("already spent")]
     Spent,

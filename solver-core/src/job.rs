@@ -313,11 +313,43 @@ impl Filter {
 /// The exact test on a digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Predicate {
-    /// The digest (big-endian, zero-padded to 256 bits) is at most the target.
+    /// The digest (big-endian, zero-padded to 256 bits) is at most the target
+    /// (leading zero bits, hex-digit difficulty, fractional difficulty).
     AtMost(Target),
+    /// The digest (big-endian, zero-padded) is at least `min` (thresholds from above,
+    /// as mCaptcha's score).
+    AtLeast([u32; 8]),
+    /// The digest's bits under `mask` equal `value`'s (a hex prefix, as Cap's targets;
+    /// with a full mask, an exact digest, as ALTCHA v1's).
+    Masked {
+        /// Expected bits.
+        value: [u32; 8],
+        /// Which bits are compared.
+        mask: [u32; 8],
+    },
 }
 
 impl Predicate {
+    /// A prefix of `hex` (0-64 lower- or upper-case hex digits) on the digest's hex form.
+    pub fn hex_prefix(hex: &str) -> Result<Self, crate::Error> {
+        if hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(crate::Error::Unsupported {
+                field: "hex prefix",
+                value: hex.to_string(),
+                expected: "up to 64 hex digits",
+            });
+        }
+        let mut value = [0u32; 8];
+        let mut mask = [0u32; 8];
+        for (i, c) in hex.bytes().enumerate() {
+            let nib = (c as char).to_digit(16).expect("checked");
+            let shift = 28 - 4 * (i % 8) as u32;
+            value[i / 8] |= nib << shift;
+            mask[i / 8] |= 0xf << shift;
+        }
+        Ok(Predicate::Masked { value, mask })
+    }
+
     /// The fast filter on the first digest word.
     pub fn filter(&self) -> Filter {
         match self {
@@ -326,13 +358,26 @@ impl Predicate {
                 mask: u32::MAX,
                 max: t.max()[0],
             },
+            Predicate::AtLeast(min) => Filter {
+                xor: u32::MAX,
+                mask: u32::MAX,
+                max: !min[0],
+            },
+            Predicate::Masked { value, mask } => Filter {
+                xor: value[0],
+                mask: mask[0],
+                max: 0,
+            },
         }
     }
 
     /// The exact test.
     pub fn check(&self, digest: &Digest) -> bool {
+        let w = digest.words();
         match self {
-            Predicate::AtMost(t) => t.is_met(digest.words()),
+            Predicate::AtMost(t) => t.is_met(w),
+            Predicate::AtLeast(min) => w >= min,
+            Predicate::Masked { value, mask } => (0..8).all(|i| (w[i] ^ value[i]) & mask[i] == 0),
         }
     }
 }
@@ -628,6 +673,38 @@ mod tests {
         #[allow(clippy::reversed_empty_ranges)]
         let bad = 5..4;
         assert!(job.with_range(bad).is_err());
+    }
+
+    #[test]
+    fn other_predicates_and_their_filters() {
+        let d = Digest::from_bytes(
+            HashAlg::Sha256,
+            &hex::decode("ff396fe3215b85b5975675ee4dc93acefb78715119870dbbb29111767ee87bf6")
+                .unwrap(),
+        );
+        let p = Predicate::hex_prefix("ff39").unwrap();
+        assert!(p.check(&d) && p.filter().passes(d.words()[0]));
+        let p = Predicate::hex_prefix("FF396FE3215").unwrap();
+        assert!(p.check(&d) && p.filter().passes(d.words()[0]));
+        let p = Predicate::hex_prefix("ff38").unwrap();
+        assert!(!p.check(&d) && !p.filter().passes(d.words()[0]));
+        let p = Predicate::hex_prefix("ff396fe3215b").unwrap();
+        assert!(p.check(&d));
+        let p = Predicate::hex_prefix("ff396fe3215c").unwrap();
+        assert!(
+            !p.check(&d) && p.filter().passes(d.words()[0]),
+            "word 1 differs: a false positive of the filter"
+        );
+        assert!(Predicate::hex_prefix("xyz").is_err());
+        let full = Predicate::hex_prefix(&d.to_hex()).unwrap();
+        assert!(full.check(&d));
+        let mut min = *d.words();
+        assert!(Predicate::AtLeast(min).check(&d));
+        min[7] += 1;
+        assert!(!Predicate::AtLeast(min).check(&d));
+        assert!(Predicate::AtLeast(min).filter().passes(d.words()[0]));
+        min[0] += 1;
+        assert!(!Predicate::AtLeast(min).filter().passes(d.words()[0]));
     }
 
     #[test]

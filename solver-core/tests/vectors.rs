@@ -90,3 +90,150 @@ fn hashcash_folded_header_vector() {
     let ok = hashcash::check(&stamp, &hashcash::CheckPolicy::new(stamp.time())).unwrap();
     assert_eq!(ok.zero_bits, 22);
 }
+
+mod peers {
+    use super::load;
+    use grindstone_core::schemes::{altcha, anubis, cap, mcaptcha};
+    use grindstone_core::{HashAlg, Job, reference};
+    use serde_json::Value;
+
+    fn lowest(jobs: &[Job]) -> u64 {
+        jobs.iter()
+            .find_map(|j| reference::search(j, j.range()))
+            .expect("a solution")
+    }
+
+    #[test]
+    fn anubis_vectors() {
+        let v = load("anubis.json");
+        for c in v["cases"].as_array().unwrap() {
+            let data = c["randomData"].as_str().unwrap();
+            let d = c["difficulty"].as_u64().unwrap() as u32;
+            let nonce = c["nonce"].as_str().unwrap();
+            let resp = c["response"].as_str().unwrap();
+            anubis::verify(data, d, nonce, resp).unwrap();
+            assert!(anubis::verify(data, d, nonce, &resp.replace('0', "1")).is_err());
+            let wrong: u64 = nonce.parse::<u64>().unwrap() + 1;
+            assert!(anubis::verify(data, d, &wrong.to_string(), resp).is_err());
+            assert!(anubis::verify(data, d, "x1", resp).is_err());
+            // Our solver finds the same lowest nonce (Anubis counts from 0).
+            let ch = anubis::Challenge {
+                id: Some("id".into()),
+                random_data: data.into(),
+                difficulty: d,
+            };
+            let n = lowest(&ch.search().jobs().unwrap());
+            assert_eq!(n.to_string(), nonce);
+            assert_eq!(ch.response(n, 1)["response"], resp);
+        }
+    }
+
+    #[test]
+    fn mcaptcha_vectors() {
+        let v = load("mcaptcha_pow_sha256.json");
+        for c in v["cases"].as_array().unwrap() {
+            let cfg = mcaptcha::Config {
+                phrase: c["phrase"].as_str().unwrap().into(),
+                salt: c["salt"].as_str().unwrap().into(),
+                difficulty_factor: c["difficulty_factor"].as_u64().unwrap() as u32,
+                key: None,
+            };
+            let nonce = c["nonce"].as_u64().unwrap();
+            let mut input = cfg.prefix();
+            input.extend_from_slice(nonce.to_string().as_bytes());
+            assert_eq!(hex::encode(&input), c["hash_input_hex"].as_str().unwrap());
+            assert_eq!(cfg.target().to_string(), c["target_u128"].as_str().unwrap());
+            let result = c["result"].as_str().unwrap();
+            assert_eq!(cfg.verify(nonce, result).unwrap().to_string(), result);
+            assert!(cfg.verify(nonce + 1, result).is_err());
+            assert!(cfg.verify(nonce, "1").is_err());
+            // Our solver's lowest nonce (from 1) verifies, independently recomputed.
+            let n = lowest(&cfg.search().jobs().unwrap());
+            assert!(n >= 1 && n <= nonce);
+            let w = cfg.work(n);
+            let score = u128::from_be_bytes(
+                HashAlg::Sha256
+                    .digest_message(&[cfg.prefix(), n.to_string().into_bytes()].concat())
+                    .to_bytes()[..16]
+                    .try_into()
+                    .unwrap(),
+            );
+            assert!(score >= cfg.target());
+            cfg.verify(n, w["result"].as_str().unwrap()).unwrap();
+        }
+    }
+
+    #[test]
+    fn cap_vectors() {
+        let v = load("cap.json");
+        for p in v["prng_fixed"].as_array().unwrap() {
+            let seed = p["seed"].as_str().unwrap();
+            assert_eq!(cap::prng(seed, 32), p["len32"].as_str().unwrap(), "{seed}");
+            assert_eq!(cap::prng(seed, 4), p["len4"].as_str().unwrap());
+        }
+        for c in v["cases"].as_array().unwrap() {
+            let ch = cap::Challenge::parse(&c["challenge_response"].to_string()).unwrap();
+            for s in c["derived_subchallenges"].as_array().unwrap() {
+                let i = s["i"].as_u64().unwrap() as u32;
+                let (salt, target) = ch.sub(i);
+                assert_eq!(salt, s["salt"].as_str().unwrap());
+                assert_eq!(target, s["target"].as_str().unwrap());
+                let n = lowest(&ch.search(i).jobs().unwrap());
+                assert_eq!(n, s["nonce"].as_u64().unwrap(), "Cap counts from 0 too");
+            }
+            let sols: Vec<u64> = c["solutions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
+            ch.verify(&sols, None).unwrap();
+            let mut bad = sols.clone();
+            bad[0] += 1;
+            assert!(ch.verify(&bad, None).is_err());
+            assert!(ch.verify(&sols[1..], None).is_err());
+            assert!(ch.verify(&sols, Some(ch.expires.unwrap() + 1)).is_err());
+        }
+    }
+
+    #[test]
+    fn altcha_v1_vectors() {
+        let v = load("altcha.json");
+        let key = v["hmac_secret"].as_str().unwrap().as_bytes();
+        let mut cases: Vec<(Value, u64)> = v["v1"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["challenge"].clone(),
+                    c["solution_number"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        for c in v["v1_extra"].as_array().unwrap() {
+            cases.push((c["challenge"].clone(), c["number"].as_u64().unwrap()));
+        }
+        for (chj, number) in cases {
+            let ch = altcha::Challenge::parse(&chj.to_string()).unwrap();
+            assert!(ch.matches(number));
+            // The signature is the HMAC of the challenge under the secret.
+            assert_eq!(
+                ch.alg().hmac_hex(key, ch.challenge.as_bytes()),
+                ch.signature
+            );
+            let payload = altcha::parse_payload(&ch.payload(number, 0)).unwrap();
+            altcha::verify(&payload, key, Some(0)).unwrap();
+            let mut wrong = payload.clone();
+            wrong.number += 1;
+            assert!(altcha::verify(&wrong, key, None).is_err());
+            assert!(altcha::verify(&payload, b"other-secret", None).is_err());
+            if let Some(s) = ch.search() {
+                assert_eq!(lowest(&s.jobs().unwrap()), number);
+            }
+        }
+        // The library's own payload (base64) verifies.
+        let p = altcha::parse_payload(v["v1"][0]["payload_b64"].as_str().unwrap()).unwrap();
+        altcha::verify(&p, key, None).unwrap();
+    }
+}

@@ -1,9 +1,14 @@
 //! Challenge formats ("schemes"): each parses its challenge, plans a [`Job`](crate::Job),
 //! turns a hit into the scheme's own solution and verifies solutions.
 
+pub mod altcha;
+pub mod anubis;
+pub mod cap;
 pub mod captcha_mcp;
+pub mod decimal;
 pub mod gate;
 pub mod hashcash;
+pub mod mcaptcha;
 pub mod sha256_bits;
 
 /// Characters allowed in text fields that are hashed as ASCII: printable ASCII,

@@ -1,0 +1,253 @@
+//! `altcha`: ALTCHA v1 challenges (`altcha-lib` 2.x `createChallenge`/`verifySolution`).
+//!
+//! The server hands out `{algorithm, challenge, maxnumber, salt, signature}`: `challenge`
+//! is `hex(H(salt + number))` for a secret number in `0..=maxnumber`, `H` one of SHA-1,
+//! SHA-256, SHA-512, and `signature` is `hex(HMAC_H(key, challenge))`. The salt ends with
+//! `&` and may carry parameters (`?expires=<unix seconds>&`). The client finds the number
+//! (a bounded exact-match search) and sends the base64 of the JSON payload
+//! `{algorithm, challenge, number, salt, signature, took}`.
+//!
+//! ALTCHA v2 (key-derivation challenges) is not implemented.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Rejection, VerifyError};
+use crate::job::{HashAlg, Predicate};
+use crate::schemes::decimal::DecimalSearch;
+
+/// Scheme name.
+pub const NAME: &str = "altcha";
+/// Largest `maxnumber` accepted (altcha-lib's default is 1e6).
+pub const MAX_NUMBER: u64 = 1 << 40;
+
+/// ALTCHA's hash algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// `SHA-1`.
+    Sha1,
+    /// `SHA-256`.
+    Sha256,
+    /// `SHA-512`.
+    Sha512,
+}
+
+impl Algorithm {
+    /// From ALTCHA's name (`SHA-256`, ...).
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_uppercase().as_str() {
+            "SHA-1" => Ok(Self::Sha1),
+            "SHA-256" => Ok(Self::Sha256),
+            "SHA-512" => Ok(Self::Sha512),
+            _ => Err(Error::Unsupported {
+                field: "algorithm",
+                value: s.to_string(),
+                expected: "SHA-1, SHA-256 or SHA-512",
+            }),
+        }
+    }
+
+    /// ALTCHA's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha1 => "SHA-1",
+            Self::Sha256 => "SHA-256",
+            Self::Sha512 => "SHA-512",
+        }
+    }
+
+    /// The job hash, where the engine's kernels run it (SHA-512 has none).
+    pub fn job_alg(self) -> Option<HashAlg> {
+        match self {
+            Self::Sha1 => Some(HashAlg::Sha1),
+            Self::Sha256 => Some(HashAlg::Sha256),
+            Self::Sha512 => None,
+        }
+    }
+
+    /// Hex digest of `msg`.
+    pub fn hex(self, msg: &[u8]) -> String {
+        use sha2::Digest as _;
+        match self {
+            Self::Sha1 => hex::encode(sha1::Sha1::digest(msg)),
+            Self::Sha256 => hex::encode(sha2::Sha256::digest(msg)),
+            Self::Sha512 => hex::encode(sha2::Sha512::digest(msg)),
+        }
+    }
+
+    /// Hex HMAC of `msg` under `key`.
+    pub fn hmac_hex(self, key: &[u8], msg: &[u8]) -> String {
+        fn mac<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> String {
+            let mut m = <M as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
+            m.update(msg);
+            hex::encode(m.finalize().into_bytes())
+        }
+        match self {
+            Self::Sha1 => mac::<Hmac<sha1::Sha1>>(key, msg),
+            Self::Sha256 => mac::<Hmac<sha2::Sha256>>(key, msg),
+            Self::Sha512 => mac::<Hmac<sha2::Sha512>>(key, msg),
+        }
+    }
+}
+
+/// An ALTCHA v1 challenge as served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// `SHA-1`, `SHA-256` or `SHA-512`.
+    pub algorithm: String,
+    /// Hex digest to match.
+    pub challenge: String,
+    /// Largest number to try.
+    #[serde(default = "default_max")]
+    pub maxnumber: u64,
+    /// Salt (hashed as text).
+    pub salt: String,
+    /// Hex HMAC of `challenge`.
+    pub signature: String,
+}
+
+fn default_max() -> u64 {
+    1_000_000
+}
+
+/// The payload a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payload {
+    /// As in the challenge.
+    pub algorithm: String,
+    /// As in the challenge.
+    pub challenge: String,
+    /// The number found.
+    pub number: u64,
+    /// As in the challenge.
+    pub salt: String,
+    /// As in the challenge.
+    pub signature: String,
+    /// Milliseconds taken (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub took: Option<u64>,
+}
+
+impl Challenge {
+    /// Parses a challenge JSON.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let c: Challenge =
+            serde_json::from_str(text).map_err(|e| Error::Json(format!("altcha: {e}")))?;
+        let alg = Algorithm::parse(&c.algorithm)?;
+        let want = match alg {
+            Algorithm::Sha1 => 40,
+            Algorithm::Sha256 => 64,
+            Algorithm::Sha512 => 128,
+        };
+        if c.challenge.len() != want || !c.challenge.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::Json(format!(
+                "altcha: challenge must be {want} hex digits"
+            )));
+        }
+        if c.maxnumber > MAX_NUMBER {
+            return Err(Error::Json(format!("altcha: maxnumber over {MAX_NUMBER}")));
+        }
+        super::check_printable("salt", &c.salt, 4096, false)?;
+        Ok(c)
+    }
+
+    /// The algorithm.
+    pub fn alg(&self) -> Algorithm {
+        Algorithm::parse(&self.algorithm).expect("checked in parse")
+    }
+
+    /// The search (SHA-1 and SHA-256; SHA-512 has no job: see [`Challenge::matches`]).
+    pub fn search(&self) -> Option<DecimalSearch> {
+        Some(DecimalSearch {
+            alg: self.alg().job_alg()?,
+            prefix: self.salt.clone().into_bytes(),
+            suffix: Vec::new(),
+            predicate: Predicate::hex_prefix(&self.challenge.to_ascii_lowercase()).expect("hex"),
+            min: 0,
+            max: self.maxnumber,
+        })
+    }
+
+    /// Whether `number` is the solution.
+    pub fn matches(&self, number: u64) -> bool {
+        self.alg().hex(format!("{}{number}", self.salt).as_bytes())
+            == self.challenge.to_ascii_lowercase()
+    }
+
+    /// The base64 payload for `number`.
+    pub fn payload(&self, number: u64, took_ms: u64) -> String {
+        let p = Payload {
+            algorithm: self.algorithm.clone(),
+            challenge: self.challenge.clone(),
+            number,
+            salt: self.salt.clone(),
+            signature: self.signature.clone(),
+            took: Some(took_ms),
+        };
+        B64.encode(serde_json::to_vec(&p).expect("plain data"))
+    }
+}
+
+/// Parses a payload: base64 of JSON, or the JSON itself.
+pub fn parse_payload(text: &str) -> Result<Payload, Error> {
+    let t = text.trim();
+    let json = if t.starts_with('{') {
+        t.as_bytes().to_vec()
+    } else {
+        B64.decode(t)
+            .map_err(|_| Error::Json("altcha: payload is neither JSON nor base64".into()))?
+    };
+    serde_json::from_slice(&json).map_err(|e| Error::Json(format!("altcha payload: {e}")))
+}
+
+/// The `expires` parameter (Unix seconds) of a salt `...?expires=N&...`.
+pub fn salt_expires(salt: &str) -> Option<i64> {
+    let (_, q) = salt.split_once('?')?;
+    q.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "expires")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// Verifies a payload as `altcha-lib` `verifySolution` does: not expired (when the salt
+/// says so and `now` is given, Unix seconds), the challenge is the hash of
+/// `salt + number`, and the signature is the HMAC of the challenge under `key`.
+pub fn verify(p: &Payload, key: &[u8], now: Option<i64>) -> Result<(), VerifyError> {
+    let alg = Algorithm::parse(&p.algorithm)?;
+    if let (Some(exp), Some(now)) = (salt_expires(&p.salt), now)
+        && now > exp
+    {
+        return Err(Rejection::ChallengeExpired(exp).into());
+    }
+    // altcha-lib recreates the challenge from the salt, which it makes end with '&'.
+    let salt = if p.salt.ends_with('&') {
+        p.salt.clone()
+    } else {
+        format!("{}&", p.salt)
+    };
+    let challenge = alg.hex(format!("{salt}{}", p.number).as_bytes());
+    if challenge != p.challenge.to_ascii_lowercase() {
+        return Err(Rejection::WrongDigest {
+            expected: challenge,
+            got: p.challenge.clone(),
+        }
+        .into());
+    }
+    let sig = alg.hmac_hex(key, challenge.as_bytes());
+    if !constant_eq(sig.as_bytes(), p.signature.to_ascii_lowercase().as_bytes()) {
+        return Err(Rejection::BadSignature.into());
+    }
+    Ok(())
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reads `{"challenge": {...}}` wrappers some servers use.
+pub fn unwrap_challenge(v: &Value) -> &Value {
+    v.get("challenge").filter(|c| c.is_object()).unwrap_or(v)
+}
