@@ -20,6 +20,7 @@
 pub mod client;
 pub mod fixtures;
 pub mod human;
+pub mod peers;
 pub mod spentdb;
 pub mod tune;
 

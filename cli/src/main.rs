@@ -32,6 +32,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Put a proof-of-work gate in front of an MCP server (a Streamable HTTP proxy).
     Gate(cmd::serve::GateProxyArgs),
+    /// List the challenge schemes.
+    Schemes,
     /// What each difficulty costs in solve time, here and for reference clients.
     Tune(cmd::tune::Args),
     /// Show CPU features and the backend that would run.
@@ -49,6 +51,12 @@ fn main() -> ExitCode {
         Command::Check(a) => cmd::hashcash::check(a),
         Command::Serve(a) => cmd::serve::serve(a),
         Command::Gate(a) => cmd::serve::gate(a),
+        Command::Schemes => {
+            for (name, what) in grindstone::peers::SCHEMES {
+                println!("{name:<12} {what}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Tune(a) => cmd::tune::run(a),
         Command::Info(a) => cmd::info::run(a),
         Command::Bench(a) => cmd::bench::run(a),

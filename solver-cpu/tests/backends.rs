@@ -181,3 +181,35 @@ fn tight_predicates_and_restricted_ranges() {
         assert_eq!(candidates(b, &job, 0..10000), want, "{b}");
     }
 }
+
+#[test]
+fn every_predicate_kind_on_decimal_jobs() {
+    use grindstone_core::schemes::decimal::DecimalSearch;
+    // Hex prefixes (Cap, ALTCHA), thresholds from above (mCaptcha), leading zeros (Anubis),
+    // over canonical decimal nonces after a 128-byte prefix and after short ones.
+    let preds = [
+        Predicate::hex_prefix("a").unwrap(),
+        Predicate::hex_prefix("3f").unwrap(),
+        Predicate::AtLeast([0xf000_0000, 0, 0, 0, 0, 0, 0, 0]),
+        Predicate::AtMost(Target::leading_zero_bits(4)),
+    ];
+    for plen in [0usize, 32, 55, 63, 64, 128] {
+        for p in preds {
+            for alg in [HashAlg::Sha256, HashAlg::Sha1] {
+                let s = DecimalSearch {
+                    alg,
+                    prefix: vec![b'7'; plen],
+                    suffix: Vec::new(),
+                    predicate: p,
+                    min: 0,
+                    max: 20_000,
+                };
+                for job in s.jobs().unwrap() {
+                    let r = job.range();
+                    let r = r.start..r.end.min(r.start + 3000);
+                    check(&job, r, &format!("{alg} plen={plen} {p:?}"));
+                }
+            }
+        }
+    }
+}

@@ -59,13 +59,17 @@ pub struct Args {
 pub fn check_scheme(scheme: &str, verb: &str) -> Result<(), super::Failure> {
     match scheme {
         sha256_bits::NAME => Ok(()),
+        s if grindstone::peers::is_peer(s) => Ok(()),
         hashcash::NAME => Err(bad(anyhow!(
             "hashcash stamps are handled by `grind mint` and `grind check`, not `grind {verb}`"
         ))),
         other => Err(bad(anyhow!(
-            "unknown scheme {other:?} (known: {}, {})",
-            sha256_bits::NAME,
-            hashcash::NAME
+            "unknown scheme {other:?} (known: {}; `grind schemes` lists them)",
+            grindstone::peers::SCHEMES
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
@@ -79,6 +83,29 @@ fn is_www_authenticate(text: &str) -> bool {
 pub fn run(a: Args) -> CmdResult {
     check_scheme(&a.scheme, "solve")?;
     let mut opts = a.search.options()?;
+    if grindstone::peers::is_peer(&a.scheme) {
+        let Some(path) = &a.challenge else {
+            return Err(bad(anyhow!(
+                "--scheme {} reads the challenge JSON from a file or - (stdin)",
+                a.scheme
+            )));
+        };
+        let text = read_input(path)?;
+        let progress = Progress::start(!a.json && !a.quiet, 0.0);
+        opts.progress = Some(progress.counter());
+        let r = grindstone::peers::solve(&a.scheme, &text, &opts);
+        drop(progress);
+        let s = r?;
+        if a.json {
+            let out = json!({"scheme": a.scheme, "response": s.response, "hashes": s.hashes,
+                             "elapsed_ms": s.elapsed.as_secs_f64() * 1e3,
+                             "rate": s.hashes as f64 / s.elapsed.as_secs_f64().max(1e-9)});
+            println!("{out}");
+        } else {
+            println!("{}", s.response);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let input = match &a.challenge {
         Some(path) => Some(read_input(path)?),
         None => None,

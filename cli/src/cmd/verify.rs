@@ -13,7 +13,9 @@ use super::{CmdResult, EXIT_FAIL, bad, read_input};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A captcha-mcp `verify` request (`{salt, nonce, id, signature, algo, difficulty}`) in a
-    /// file, or `-` for stdin.
+    /// file, or `-` for stdin. With a peer `--scheme`: anubis `{randomData, difficulty,
+    /// nonce, response}`; mcaptcha `{salt, string, difficulty_factor, nonce, result}`; cap
+    /// the challenge response plus `"solutions"`; altcha the payload (base64 or JSON).
     #[arg(value_name = "REQUEST", conflicts_with_all = ["salt", "nonce"])]
     pub request: Option<String>,
     /// The salt.
@@ -34,10 +36,41 @@ pub struct Args {
     /// Print the verdict as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The HMAC key, for schemes whose server signs challenges (altcha).
+    #[arg(long, env = "GRIND_VERIFY_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
 }
 
 pub fn run(a: Args) -> CmdResult {
     super::solve::check_scheme(&a.scheme, "verify")?;
+    if grindstone::peers::is_peer(&a.scheme) {
+        let path = a.request.as_deref().ok_or_else(|| {
+            bad(anyhow!(
+                "--scheme {} reads the answer to check from a file or - (stdin)",
+                a.scheme
+            ))
+        })?;
+        let text = read_input(path)?;
+        return match grindstone::peers::verify(&a.scheme, &text, a.secret.as_deref()) {
+            Ok(v) => {
+                if a.json {
+                    println!("{v}");
+                } else {
+                    println!("valid ({})", a.scheme);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(VerifyError::Malformed(e)) => Err(bad(e)),
+            Err(VerifyError::Rejected(r)) => {
+                if a.json {
+                    println!("{}", json!({"valid": false, "reason": r.to_string()}));
+                } else {
+                    println!("invalid: {r}");
+                }
+                Ok(ExitCode::from(EXIT_FAIL))
+            }
+        };
+    }
     let flag_d: Option<Difficulty> = a
         .difficulty
         .as_deref()
