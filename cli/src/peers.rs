@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use grindstone_core::schemes::decimal::DecimalSearch;
-use grindstone_core::schemes::{altcha, anubis, cap, mcaptcha};
+use grindstone_core::schemes::{altcha, altcha_v2, anubis, cap, mcaptcha};
 use grindstone_core::{Error, VerifyError};
 use grindstone_cpu::{Backend, Outcome, SearchOptions};
 use rayon::prelude::*;
@@ -118,11 +118,20 @@ pub fn solve(scheme: &str, input: &str, opts: &SolveOptions) -> Result<PeerSolve
             (json!({"number": n, "payload": ch.payload(n, took)}), h)
         }
         cap::NAME => solve_cap(&cap::Challenge::parse(input)?, opts, deadline)?,
+        altcha_v2::NAME => {
+            let ch = altcha_v2::Challenge::parse(input)?;
+            let (counter, key, h) = solve_altcha_v2(&ch, opts, deadline)?;
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            (
+                json!({"counter": counter, "derivedKey": hex::encode(&key), "payload": ch.payload(counter, &key, ms)}),
+                h,
+            )
+        }
         other => {
             return Err(Error::Unsupported {
                 field: "scheme",
                 value: other.to_string(),
-                expected: "anubis, altcha, mcaptcha or cap",
+                expected: "anubis, altcha, altcha-v2, mcaptcha or cap",
             }
             .into());
         }
@@ -175,6 +184,88 @@ fn solve_by_scan(
                 .expect("the chunk matched");
             Ok((n, h))
         }
+        None if stop.load(Ordering::Relaxed) => match deadline {
+            Some(_) => Err(SolveError::TimedOut {
+                timeout: opts.timeout.unwrap_or_default(),
+                hashes: h,
+            }),
+            None => Err(SolveError::Cancelled { hashes: h }),
+        },
+        None => Err(SolveError::Exhausted { hashes: h }),
+    }
+}
+
+/// ALTCHA v2: counters in parallel chunks (each derivation may be expensive), lowest
+/// matching counter first.
+fn solve_altcha_v2(
+    ch: &altcha_v2::Challenge,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<(u32, Vec<u8>, u64), SolveError> {
+    let stop = AtomicBool::new(false);
+    let derived = AtomicU64::new(0);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    const CHUNK: u64 = 16;
+    let chunks = (u64::from(u32::MAX) + 1) / CHUNK;
+    let scan = |c: u64| -> Option<(u32, Vec<u8>)> {
+        for n in c * CHUNK..(c + 1) * CHUNK {
+            match ch.derive(n as u32) {
+                Ok(k) => {
+                    derived.fetch_add(1, Ordering::Relaxed);
+                    if let Some(p) = &opts.progress {
+                        p.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if ch.prefix_matches(&k) {
+                        return Some((n as u32, k));
+                    }
+                }
+                Err(e) => {
+                    failure
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
+                    stop.store(true, Ordering::Relaxed);
+                    return None;
+                }
+            }
+        }
+        None
+    };
+    let run = || {
+        (0..chunks).into_par_iter().find_map_first(|c| {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d)
+                || opts
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+            {
+                stop.store(true, Ordering::Relaxed);
+                return None;
+            }
+            scan(c)
+        })
+    };
+    let found = if opts.threads == 0 {
+        run()
+    } else {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.threads)
+            .build()
+            .map_err(|e| grindstone_cpu::Error::ThreadPool {
+                threads: opts.threads,
+                reason: e.to_string(),
+            })?
+            .install(run)
+    };
+    if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e.into());
+    }
+    let h = derived.load(Ordering::Relaxed);
+    match found {
+        Some((n, k)) => Ok((n, k, h)),
         None if stop.load(Ordering::Relaxed) => match deadline {
             Some(_) => Err(SolveError::TimedOut {
                 timeout: opts.timeout.unwrap_or_default(),
@@ -300,6 +391,29 @@ pub fn verify(scheme: &str, input: &str, secret: Option<&str>) -> Result<Value, 
             ch.verify(&sols, Some(unix_now() * 1000))?;
             Ok(json!({"valid": true, "scheme": scheme}))
         }
+        altcha_v2::NAME => {
+            let key = secret.ok_or_else(|| {
+                Error::Json("altcha-v2: --secret (the HMAC key) is required".into())
+            })?;
+            let text = input.trim();
+            let payload_text = match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(o)) if o.contains_key("payload") => o["payload"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_default(),
+                _ => text.to_string(),
+            };
+            let (ch, counter, dk) = altcha_v2::parse_payload(&payload_text)?;
+            altcha_v2::verify(
+                &ch,
+                counter,
+                &dk,
+                key.as_bytes(),
+                "SHA-256",
+                unix_now() as f64,
+            )?;
+            Ok(json!({"valid": true, "scheme": scheme, "counter": counter}))
+        }
         altcha::NAME => {
             let key = secret
                 .ok_or_else(|| Error::Json("altcha: --secret (the HMAC key) is required".into()))?;
@@ -319,7 +433,7 @@ pub fn verify(scheme: &str, input: &str, secret: Option<&str>) -> Result<Value, 
         other => Err(Error::Unsupported {
             field: "scheme",
             value: other.to_string(),
-            expected: "anubis, altcha, mcaptcha or cap",
+            expected: "anubis, altcha, altcha-v2, mcaptcha or cap",
         }
         .into()),
     }
@@ -329,6 +443,6 @@ pub fn verify(scheme: &str, input: &str, secret: Option<&str>) -> Result<Value, 
 pub fn is_peer(scheme: &str) -> bool {
     matches!(
         scheme,
-        anubis::NAME | altcha::NAME | mcaptcha::NAME | cap::NAME
+        anubis::NAME | altcha::NAME | altcha_v2::NAME | mcaptcha::NAME | cap::NAME
     )
 }

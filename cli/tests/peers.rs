@@ -228,3 +228,83 @@ proptest! {
         }
     }
 }
+
+/// The real peer libraries (npm: altcha-lib, @cap.js/server) check grind's answers.
+#[test]
+fn answers_accepted_by_the_real_peer_libraries() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node");
+    let have = std::path::Path::new(dir)
+        .join("node_modules/altcha-lib")
+        .exists()
+        && std::path::Path::new(dir)
+            .join("node_modules/@cap.js/server")
+            .exists()
+        && require_tool("node");
+    if !have {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "node and the npm packages in cli/tests/node are missing, and CI is set: .ci/run installs them"
+            );
+        }
+        eprintln!(
+            "NOTICE: skipping: run `npm install` in cli/tests/node to check answers with the real peer libraries"
+        );
+        return;
+    }
+    let o = std::process::Command::new("node")
+        .current_dir(dir)
+        .args(["interop.mjs", env!("CARGO_BIN_EXE_grind")])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(out.lines().count(), 10, "{out}");
+}
+
+#[test]
+fn altcha_v2_cli() {
+    let v = vectors("altcha.json");
+    let secret = v["hmac_secret"].as_str().unwrap();
+    for c in v["v2"].as_array().unwrap() {
+        // The library's payload verifies; grind's own solution too.
+        assert_eq!(
+            verify_cli(
+                "altcha-v2",
+                c["payload_b64"].as_str().unwrap(),
+                &["--secret", secret]
+            ),
+            0
+        );
+        let r = solve_cli("altcha-v2", &c["challenge"]);
+        assert_eq!(r["counter"], c["solution"]["counter"], "{}", c["name"]);
+        assert_eq!(
+            verify_cli("altcha-v2", &r.to_string(), &["--secret", secret]),
+            0
+        );
+        // Tampering with a signed parameter is refused.
+        let mut ch = c["challenge"].clone();
+        ch["parameters"]["keyPrefix"] = json!("0");
+        let r = solve_cli("altcha-v2", &ch);
+        assert_eq!(
+            verify_cli("altcha-v2", &r.to_string(), &["--secret", secret]),
+            1
+        );
+        assert_eq!(
+            verify_cli(
+                "altcha-v2",
+                c["payload_b64"].as_str().unwrap(),
+                &["--secret", "x"]
+            ),
+            1
+        );
+    }
+    let o = grind(
+        &["solve", "--scheme", "altcha-v2", "-"],
+        Some(r#"{"parameters":{"algorithm":"MD5"}}"#),
+    );
+    assert_eq!(code(&o), 2);
+}

@@ -237,3 +237,86 @@ mod peers {
         altcha::verify(&p, key, None).unwrap();
     }
 }
+
+mod altcha_v2_vectors {
+    use super::load;
+    use grindstone_core::schemes::altcha_v2::{self, Challenge};
+
+    #[test]
+    fn library_challenges_and_solutions() {
+        let v = load("altcha.json");
+        let secret = v["hmac_secret"].as_str().unwrap().as_bytes();
+        for c in v["v2"].as_array().unwrap() {
+            let ch = Challenge::from_value(&c["challenge"]).unwrap();
+            // The signed string is JSON.stringify of the sorted parameters.
+            assert_eq!(
+                altcha_v2::canonical_json(&ch.parameters),
+                c["signed_string"].as_str().unwrap()
+            );
+            assert_eq!(
+                altcha_v2::sign(&ch.parameters, secret, "SHA-256").unwrap(),
+                c["challenge"]["signature"].as_str().unwrap()
+            );
+            let counter = c["solution"]["counter"].as_u64().unwrap() as u32;
+            let key = c["solution"]["derivedKey"].as_str().unwrap();
+            assert_eq!(hex::encode(ch.derive(counter).unwrap()), key);
+            altcha_v2::verify(&ch, counter, key, secret, "SHA-256", 1.8e9).unwrap();
+            // The library's own payload.
+            let (pch, pc, pk) =
+                altcha_v2::parse_payload(c["payload_b64"].as_str().unwrap()).unwrap();
+            altcha_v2::verify(&pch, pc, &pk, secret, "SHA-256", 1.8e9).unwrap();
+            // Counter + 1 (as the library's own check), wrong secret, tampered cost.
+            let next = hex::encode(ch.derive(counter + 1).unwrap());
+            let next_ok =
+                altcha_v2::verify(&ch, counter + 1, &next, secret, "SHA-256", 1.8e9).is_ok();
+            assert_eq!(next_ok, ch.prefix_matches(&ch.derive(counter + 1).unwrap()));
+            // A key that is not the derivation of the counter is refused.
+            assert!(altcha_v2::verify(&ch, counter + 1, key, secret, "SHA-256", 1.8e9).is_err());
+            assert!(altcha_v2::verify(&ch, counter, key, b"other", "SHA-256", 1.8e9).is_err());
+            let mut t = c["challenge"].clone();
+            t["parameters"]["cost"] = serde_json::json!(2);
+            let tch = Challenge::from_value(&t).unwrap();
+            assert!(altcha_v2::verify(&tch, counter, key, secret, "SHA-256", 1.8e9).is_err());
+            // The lowest counter with the prefix is the library's (it counts from 0).
+            let lowest = (0..=counter)
+                .find(|&n| ch.prefix_matches(&ch.derive(n).unwrap()))
+                .unwrap();
+            assert_eq!(lowest, counter);
+        }
+        // expiresAt in the past: expired.
+        let c = &v["v2"][0];
+        let ch = Challenge::from_value(&c["challenge"]).unwrap();
+        let counter = c["solution"]["counter"].as_u64().unwrap() as u32;
+        let key = c["solution"]["derivedKey"].as_str().unwrap();
+        assert!(altcha_v2::verify(&ch, counter, key, secret, "SHA-256", 3e9).is_err());
+    }
+
+    #[test]
+    fn kdfs_round_trip() {
+        for (alg, extra) in [
+            ("PBKDF2/SHA-256", serde_json::json!({"cost": 10})),
+            ("PBKDF2/SHA-512", serde_json::json!({"cost": 3})),
+            ("SHA-512", serde_json::json!({"cost": 4})),
+            ("SCRYPT", serde_json::json!({"cost": 16, "memoryCost": 2})),
+            ("ARGON2ID", serde_json::json!({"cost": 1, "memoryCost": 16})),
+        ] {
+            let mut p = serde_json::json!({"algorithm": alg, "keyLength": 32, "keyPrefix": "0",
+                                           "nonce": "00112233445566778899aabbccddeeff", "salt": "44556677445566774455667744556677"});
+            for (k, v) in extra.as_object().unwrap() {
+                p[k] = v.clone();
+            }
+            let sig = altcha_v2::sign(p.as_object().unwrap(), b"s", "SHA-256").unwrap();
+            let ch = Challenge::from_value(&serde_json::json!({"parameters": p, "signature": sig}))
+                .unwrap();
+            let n = (0..2000u32)
+                .find(|&n| ch.prefix_matches(&ch.derive(n).unwrap()))
+                .unwrap();
+            let key = hex::encode(ch.derive(n).unwrap());
+            altcha_v2::verify(&ch, n, &key, b"s", "SHA-256", 0.0).unwrap();
+            let (c2, n2, k2) =
+                altcha_v2::parse_payload(&ch.payload(n, &hex::decode(&key).unwrap(), 1.0)).unwrap();
+            assert_eq!((n2, k2.as_str()), (n, key.as_str()));
+            altcha_v2::verify(&c2, n2, &k2, b"s", "SHA-256", 0.0).unwrap();
+        }
+    }
+}

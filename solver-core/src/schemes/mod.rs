@@ -2,6 +2,7 @@
 //! turns a hit into the scheme's own solution and verifies solutions.
 
 pub mod altcha;
+pub mod altcha_v2;
 pub mod anubis;
 pub mod cap;
 pub mod captcha_mcp;
