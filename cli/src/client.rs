@@ -28,3 +28,159 @@ pub fn solve_www_authenticate(value: &str, opts: &SolveOptions) -> Result<String
     let s = solve_challenge(&ch, opts)?;
     Ok(gate::solution_header(&ch, &s.nonces))
 }
+
+/// The request header carrying a token.
+pub const TOKEN_HEADER: &str = "X-PoW-Token";
+
+/// What a client can read from a token without the key: its scope and expiry. The gate
+/// checks the signature; the client only needs to know when to stop reusing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The scope it was paid for.
+    pub scope: String,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+    /// Issue time, Unix seconds, when the token says.
+    pub issued_at: Option<i64>,
+}
+
+/// Reads the (unverified) claims of a gate token (a JWT).
+pub fn token_info(token: &str) -> Option<TokenInfo> {
+    use base64::Engine as _;
+    let claims = token.split('.').nth(1)?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims.trim_end_matches('='))
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&raw).ok()?;
+    Some(TokenInfo {
+        scope: v.get("scope")?.as_str()?.to_string(),
+        expires_at: v.get("exp")?.as_i64()?,
+        issued_at: v.get("iat").and_then(|x| x.as_i64()),
+    })
+}
+
+/// The scope a request will need at a Grindstone gate, read from its body: `tool:NAME` for
+/// an MCP `tools/call` of tool NAME (also inside a JSON-RPC batch, first call wins).
+pub fn scope_of_request(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let msgs = match v {
+        serde_json::Value::Array(a) => a,
+        v => vec![v],
+    };
+    msgs.iter()
+        .find(|m| m.get("method").and_then(|x| x.as_str()) == Some("tools/call"))
+        .and_then(|m| m.pointer("/params/name")?.as_str().map(|n| format!("tool:{n}")))
+}
+
+/// Tokens by gate (an origin such as `http://127.0.0.1:8788`) and scope, reused until
+/// shortly before they expire: `margin` seconds, or a tenth of the token's lifetime when
+/// that is less (so short-lived tokens are reused too).
+#[derive(Debug)]
+pub struct TokenCache {
+    tokens: std::sync::Mutex<std::collections::HashMap<(String, String), (String, i64)>>,
+    margin: i64,
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        Self::new(10)
+    }
+}
+
+impl TokenCache {
+    /// An empty cache that drops tokens `margin_secs` before their expiry.
+    pub fn new(margin_secs: i64) -> Self {
+        Self {
+            tokens: Default::default(),
+            margin: margin_secs,
+        }
+    }
+
+    /// A token for `gate` and `scope` still good at `now` (Unix seconds).
+    pub fn get(&self, gate: &str, scope: &str, now: i64) -> Option<String> {
+        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (gate.to_string(), scope.to_string());
+        match t.get(&key) {
+            Some((tok, good_until)) if now < *good_until => Some(tok.clone()),
+            Some(_) => {
+                t.remove(&key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Stores a token for `gate` (its scope and expiry read from the token). Returns
+    /// `false` when the token cannot be read.
+    pub fn put(&self, gate: &str, token: &str) -> bool {
+        let Some(info) = token_info(token) else {
+            return false;
+        };
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                (gate.to_string(), info.scope.clone()),
+                (token.to_string(), info.expires_at - self.margin_for(&info)),
+            );
+        true
+    }
+
+    fn margin_for(&self, info: &TokenInfo) -> i64 {
+        match info.issued_at {
+            Some(iat) if info.expires_at > iat => self.margin.min((info.expires_at - iat) / 10),
+            _ => self.margin,
+        }
+    }
+
+    /// Forgets the token for `gate` and `scope` (after the gate refused it).
+    pub fn remove(&self, gate: &str, scope: &str) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(gate.to_string(), scope.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn fake_token(scope: &str, exp: i64) -> String {
+        let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.sig",
+            b.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+            b.encode(serde_json::json!({"scope": scope, "exp": exp, "iat": exp - 300}).to_string())
+        )
+    }
+
+    #[test]
+    fn cache_reuses_until_shortly_before_expiry() {
+        let c = TokenCache::new(10);
+        assert!(c.put("http://g", &fake_token("tool:search", 1000)));
+        assert!(!c.put("http://g", "not-a-jwt"));
+        assert!(c.get("http://g", "tool:search", 989).is_some());
+        assert!(c.get("http://g", "tool:other", 500).is_none());
+        assert!(c.get("http://h", "tool:search", 500).is_none());
+        assert!(c.get("http://g", "tool:search", 990).is_none(), "within the margin");
+        assert!(c.get("http://g", "tool:search", 500).is_none(), "dropped once stale");
+        // A 3-second token is kept until 0 s before expiry (a tenth of 3 s rounds to 0).
+        let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let short = format!("h.{}.s", b.encode(r#"{"scope":"s","exp":103,"iat":100}"#));
+        assert!(c.put("g", &short));
+        assert!(c.get("g", "s", 102).is_some());
+        assert!(c.get("g", "s", 103).is_none());
+    }
+
+    #[test]
+    fn scope_from_mcp_bodies() {
+        let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search"}}"#;
+        assert_eq!(scope_of_request(call).as_deref(), Some("tool:search"));
+        let batch = br#"[{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a"}}]"#;
+        assert_eq!(scope_of_request(batch).as_deref(), Some("tool:a"));
+        assert_eq!(scope_of_request(br#"{"method":"tools/list"}"#), None);
+        assert_eq!(scope_of_request(b"nope"), None);
+    }
+}

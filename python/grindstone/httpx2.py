@@ -1,0 +1,10 @@
+"""Transports for `httpx2` that answer proof-of-work gates transparently (see
+`grindstone.transport`): `PowTransport` (sync) and `AsyncPowTransport` (async)."""
+
+import httpx2 as _module
+
+from .transport import for_module
+
+PowTransport, AsyncPowTransport = for_module(_module)
+
+__all__ = ["PowTransport", "AsyncPowTransport"]
