@@ -69,7 +69,11 @@ pub fn scope_of_request(body: &[u8]) -> Option<String> {
     };
     msgs.iter()
         .find(|m| m.get("method").and_then(|x| x.as_str()) == Some("tools/call"))
-        .and_then(|m| m.pointer("/params/name")?.as_str().map(|n| format!("tool:{n}")))
+        .and_then(|m| {
+            m.pointer("/params/name")?
+                .as_str()
+                .map(|n| format!("tool:{n}"))
+        })
 }
 
 /// Tokens by gate (an origin such as `http://127.0.0.1:8788`) and scope, reused until
@@ -164,8 +168,14 @@ mod tests {
         assert!(c.get("http://g", "tool:search", 989).is_some());
         assert!(c.get("http://g", "tool:other", 500).is_none());
         assert!(c.get("http://h", "tool:search", 500).is_none());
-        assert!(c.get("http://g", "tool:search", 990).is_none(), "within the margin");
-        assert!(c.get("http://g", "tool:search", 500).is_none(), "dropped once stale");
+        assert!(
+            c.get("http://g", "tool:search", 990).is_none(),
+            "within the margin"
+        );
+        assert!(
+            c.get("http://g", "tool:search", 500).is_none(),
+            "dropped once stale"
+        );
         // A 3-second token is kept until 0 s before expiry (a tenth of 3 s rounds to 0).
         let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let short = format!("h.{}.s", b.encode(r#"{"scope":"s","exp":103,"iat":100}"#));

@@ -16,9 +16,13 @@ fn python_package_tests() {
         .unwrap_or(false);
     if !ready {
         if std::env::var_os("CI").is_some() {
-            panic!("the grindstone Python package or pytest is missing, and CI is set: .ci/run installs them");
+            panic!(
+                "the grindstone Python package or pytest is missing, and CI is set: .ci/run installs them"
+            );
         }
-        eprintln!("NOTICE: skipping: `pip install ./python pytest` to run the Python package tests");
+        eprintln!(
+            "NOTICE: skipping: `pip install ./python pytest` to run the Python package tests"
+        );
         return;
     }
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
