@@ -13,6 +13,9 @@ pub fn grind(args: &[&str], stdin: Option<&str>) -> Output {
 pub fn grind_env(args: &[&str], stdin: Option<&str>, backend: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_grind"));
     cmd.env_remove("GRIND_BACKEND");
+    cmd.env_remove("GRIND_ADAPTER");
+    // Mesa's device-select layer complains on stderr without a display server.
+    cmd.env("NODEVICE_SELECT", "1");
     if let Some(b) = backend {
         cmd.env("GRIND_BACKEND", b);
     }

@@ -352,6 +352,23 @@ fn mcp_tools_through_the_official_python_sdk() {
 }
 
 /// A minimal MCP Streamable HTTP client: one JSON-RPC message, JSON or SSE answer.
+/// The JSON-RPC answer in an MCP HTTP response body: plain JSON or an SSE stream.
+fn rpc_answer(text: &str) -> Value {
+    if text.trim().is_empty() {
+        return Value::Null;
+    }
+    if let Ok(v) = serde_json::from_str(text) {
+        return v;
+    }
+    let data = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(str::trim)
+        .find(|d| d.contains("\"id\""))
+        .unwrap_or_else(|| panic!("no JSON-RPC answer in {text}"));
+    serde_json::from_str(data).unwrap()
+}
+
 struct Mcp {
     url: String,
     session: Option<String>,
@@ -382,20 +399,7 @@ impl Mcp {
         if let Some(s) = headers.get("mcp-session-id") {
             self.session = Some(s.to_str().unwrap().to_string());
         }
-        let text = resp.text().unwrap();
-        let body = if text.trim().is_empty() {
-            Value::Null
-        } else if let Ok(v) = serde_json::from_str(&text) {
-            v
-        } else {
-            let data = text
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(str::trim)
-                .find(|d| d.contains("\"id\""))
-                .unwrap_or_else(|| panic!("no JSON-RPC answer in {text}"));
-            serde_json::from_str(data).unwrap()
-        };
+        let body = rpc_answer(&resp.text().unwrap());
         Answer {
             status,
             headers,
@@ -627,6 +631,95 @@ fn gating_proxy_in_front_of_a_real_mcp_server() {
         "{}",
         r.body
     );
+}
+
+#[cfg(feature = "reqwest")]
+#[test]
+fn reqwest_pow_client_pays_the_gate_transparently() {
+    use grindstone::http::PowClient;
+    if !require_python_module("mcp") {
+        return;
+    }
+    let (_up, upstream) = start_upstream();
+    let cfg = write_config(
+        "reqwest.toml",
+        "clock_skew_secs = 0\ntoken_ttl_secs = 3\n[pricing]\ndefault = 0\nfree = [\"status\"]\n[pricing.tools]\nsearch = 12\n",
+    );
+    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    let url = format!("http://{}/mcp", gate.addr);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = PowClient::new(reqwest::Client::new());
+        let mut session: Option<String> = None;
+        let mut id = 0;
+        let mut send = async |msg: Value, extra: Option<(&str, &str)>| {
+            let mut r = client
+                .inner()
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", "2025-06-18");
+            if let Some(s) = &session {
+                r = r.header("mcp-session-id", s);
+            }
+            if let Some((k, v)) = extra {
+                r = r.header(k, v);
+            }
+            let resp = client
+                .execute(r.body(msg.to_string()).build().unwrap())
+                .await
+                .unwrap();
+            if let Some(s) = resp.headers().get("mcp-session-id") {
+                session = Some(s.to_str().unwrap().to_string());
+            }
+            let status = resp.status().as_u16();
+            (status, rpc_answer(&resp.text().await.unwrap()))
+        };
+        let (st, _) = send(
+            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {},
+                "clientInfo": {"name": "reqwest-test", "version": "1"}}}),
+            None,
+        )
+        .await;
+        assert_eq!(st, 200);
+        let (st, _) = send(
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            None,
+        )
+        .await;
+        assert!(st < 300);
+        let mut call = async |tool: &str| {
+            id += 1;
+            send(
+                json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                       "params": {"name": tool, "arguments": {"query": "q"}}}),
+                Some(("authorization", "Bearer agent-7")),
+            )
+            .await
+        };
+        // Free: no solve.
+        let (st, _) = call("status").await;
+        assert_eq!(st, 200);
+        assert_eq!(client.solves(), 0);
+        // Priced: 402 answered behind the scenes, identity passed through.
+        let (st, body) = call("search").await;
+        assert_eq!(st, 200, "{body}");
+        let seen: Value =
+            serde_json::from_str(body["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
+        assert_eq!(seen["authorization"], "Bearer agent-7");
+        assert_eq!(seen["x_pow_solution"], Value::Null);
+        assert_eq!(client.solves(), 1);
+        // Again: the cached token pays.
+        let (st, _) = call("search").await;
+        assert_eq!(st, 200);
+        assert_eq!(client.solves(), 1);
+        // After the token's 3 s lifetime: a fresh solve.
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let (st, _) = call("search").await;
+        assert_eq!(st, 200);
+        assert_eq!(client.solves(), 2);
+    });
 }
 
 #[test]

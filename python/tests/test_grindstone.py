@@ -160,10 +160,15 @@ def test_mcp_sdk_through_the_async_transport(gate):
     anyio.run(run)
 
 
-def test_sync_transport(gate):
-    import httpx2
+@pytest.mark.parametrize("module", ["httpx2", "httpx"])
+def test_sync_transport(gate, module):
+    import importlib
 
-    from grindstone.httpx2 import PowTransport
+    if os.environ.get("CI"):
+        httpx2 = importlib.import_module(module)
+    else:
+        httpx2 = pytest.importorskip(module)
+    PowTransport = importlib.import_module(f"grindstone.{module}").PowTransport
 
     transport = PowTransport(timeout=30)
     hdrs = {"accept": "application/json, text/event-stream", "content-type": "application/json"}

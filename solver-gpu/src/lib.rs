@@ -301,6 +301,14 @@ impl Gpu {
         Layout::of(job).is_some()
     }
 
+    /// `Ok` when the kernel runs `job`, else [`Error::Unsupported`] saying why.
+    pub fn check_supported(job: &Job) -> Result<(), Error> {
+        match Layout::of(job) {
+            Some(_) => Ok(()),
+            None => Err(unsupported(job)),
+        }
+    }
+
     /// Fails with the first error the driver reported since the last check.
     fn check_errors(&self) -> Result<(), Error> {
         if let Some(r) = self.lost.lock().unwrap_or_else(|p| p.into_inner()).clone() {
@@ -449,7 +457,10 @@ impl Gpu {
 
 fn unsupported(job: &Job) -> Error {
     Error::Unsupported(if job.alg() != grindstone_core::HashAlg::Sha256 {
-        format!("{} jobs run on the CPU only", job.alg())
+        format!(
+            "it runs sha256 jobs; {} jobs run on the CPU only",
+            job.alg()
+        )
     } else {
         "the nonce is not in a single final block".into()
     })

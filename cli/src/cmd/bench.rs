@@ -11,7 +11,7 @@ use anyhow::anyhow;
 use grindstone::core::schemes::sha256_bits;
 use grindstone::core::{HashAlg, Job};
 use grindstone::cpu::{self, Backend, SearchOptions, default_threads};
-use grindstone::fixtures;
+use grindstone::{Engine, fixtures};
 use serde_json::json;
 
 use super::{CmdResult, bad, parse_duration, si};
@@ -27,7 +27,8 @@ pub struct Args {
     /// Measure only this thread count (default: 1 and one per logical CPU).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Backend to measure, or `all` for each available one.
+    /// Backend to measure: a CPU kernel, `gpu`, `hybrid`, or `all` (every available CPU
+    /// kernel, and the GPU when a hardware one is present).
     #[arg(
         long,
         env = "GRIND_BACKEND",
@@ -41,9 +42,82 @@ pub struct Args {
     /// Measure the naive loop too (the default; kept for scripts).
     #[arg(long, hide = true)]
     pub compare_naive: bool,
+    /// GPU adapter for `gpu`/`hybrid`, by a substring of its name.
+    #[arg(long, env = "GRIND_ADAPTER", value_name = "NAME")]
+    pub adapter: Option<String>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Measures the GPU (`hybrid`: GPU and CPU kernels together) on the bench job for `dur`;
+/// the kernel is compiled before the clock starts. Returns the row and the adapter name.
+#[cfg(feature = "gpu")]
+fn device_row(
+    engine: Engine,
+    adapter: Option<&str>,
+    allow_software: bool,
+    scheme: &str,
+    job: &Job,
+    dur: Duration,
+) -> Result<(Row, String), super::Failure> {
+    use grindstone::engine::{gpu, open_gpu};
+    let g = open_gpu(adapter, allow_software).map_err(bad)?;
+    g.prepare(job).map_err(|e| super::fail(anyhow!("{e}")))?;
+    let name = g.adapter().to_string();
+    let (hashes, seconds) = if engine == Engine::Gpu {
+        let r = g
+            .search_many(
+                job,
+                job.range(),
+                1,
+                &gpu::Options {
+                    deadline: Some(Instant::now() + dur),
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| super::fail(anyhow!("{e}")))?;
+        (r.hashes, r.elapsed.as_secs_f64())
+    } else {
+        // The facade's hybrid search on the same job, stopped by the timeout.
+        let c = grindstone::Challenge::sha256_bits(fixtures::BENCH_SALT, 64.0).map_err(bad)?;
+        let opts = grindstone::SolveOptions {
+            engine,
+            adapter: adapter.map(str::to_string),
+            timeout: Some(dur),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        match grindstone::solve(&c, &opts) {
+            Err(grindstone::SolveError::TimedOut { hashes, .. }) => {
+                (hashes, t.elapsed().as_secs_f64())
+            }
+            Ok(s) => (s.hashes, s.elapsed.as_secs_f64()),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let _ = scheme;
+    Ok((
+        Row {
+            name: engine.name(),
+            threads: 0,
+            hashes,
+            seconds,
+        },
+        name,
+    ))
+}
+
+#[cfg(not(feature = "gpu"))]
+fn device_row(
+    _: Engine,
+    _: Option<&str>,
+    _: bool,
+    _: &str,
+    _: &Job,
+    _: Duration,
+) -> Result<(Row, String), super::Failure> {
+    Err(bad(grindstone::engine::GpuError::NotBuilt))
 }
 
 fn bench_job(scheme: &str) -> Result<(Job, Vec<u8>), super::Failure> {
@@ -113,12 +187,46 @@ pub fn run(a: Args) -> CmdResult {
         Some(t) => vec![t],
     };
     let (job, prefix) = bench_job(&a.scheme)?;
-    let backends = if a.backend.trim().eq_ignore_ascii_case("all") {
-        Backend::available()
+    let all = a.backend.trim().eq_ignore_ascii_case("all");
+    let (engine, forced) = if all {
+        (Engine::Auto, None)
     } else {
-        vec![Backend::from_name(&a.backend).map_err(bad)?]
+        super::parse_backend(&a.backend)?
+    };
+    let device = matches!(engine, Engine::Gpu | Engine::Hybrid);
+    if device && a.scheme != sha256_bits::NAME {
+        return Err(bad(anyhow!(
+            "--backend {engine}: the GPU kernel runs {}, not {}",
+            sha256_bits::NAME,
+            a.scheme
+        )));
+    }
+    let backends = match (all, forced) {
+        (true, _) => Backend::available(),
+        (false, Some(b)) => vec![b],
+        (false, None) if device => Vec::new(),
+        (false, None) => vec![Backend::detect()],
     };
     let mut rows = Vec::new();
+    let mut adapter = None;
+    if device {
+        let (row, name) = device_row(engine, a.adapter.as_deref(), true, &a.scheme, &job, dur)?;
+        rows.push(row);
+        adapter = Some(name);
+    } else if all && grindstone::engine::GPU_BUILT && a.scheme == sha256_bits::NAME {
+        // A hardware GPU, when there is one (software adapters only when asked for).
+        if let Ok((row, name)) = device_row(
+            Engine::Gpu,
+            a.adapter.as_deref(),
+            false,
+            &a.scheme,
+            &job,
+            dur,
+        ) {
+            rows.push(row);
+            adapter = Some(name);
+        }
+    }
     for &b in &backends {
         for &threads in &thread_counts {
             let opts = SearchOptions {
@@ -152,13 +260,22 @@ pub fn run(a: Args) -> CmdResult {
             .find(|r| r.name == "naive" && r.threads == t)
             .map(Row::rate)
     };
+    let all_threads = *thread_counts.last().expect("at least one");
     if a.json {
         let results: Vec<_> = rows
             .iter()
             .map(|r| {
-                json!({"backend": r.name, "threads": r.threads, "hashes": r.hashes,
+                let versus = if r.threads == 0 {
+                    all_threads
+                } else {
+                    r.threads
+                };
+                json!({"backend": r.name,
+                       "threads": (r.threads > 0).then_some(r.threads),
+                       "adapter": if r.threads == 0 { adapter.clone() } else { None },
+                       "hashes": r.hashes,
                        "seconds": r.seconds, "rate": r.rate(),
-                       "speedup_vs_naive": naive_rate(r.threads).map(|n| r.rate() / n)})
+                       "speedup_vs_naive": naive_rate(versus).map(|n| r.rate() / n)})
             })
             .collect();
         let out = json!({
@@ -189,7 +306,11 @@ pub fn run(a: Args) -> CmdResult {
         header.push_str(&format!("{:>12}", "vs naive"));
     }
     println!("{header}");
-    let mut names: Vec<&str> = rows.iter().map(|r| r.name).collect();
+    let mut names: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.threads > 0)
+        .map(|r| r.name)
+        .collect();
     names.dedup();
     for name in names {
         let mut line = format!("{name:<10}");
@@ -208,6 +329,20 @@ pub fn run(a: Args) -> CmdResult {
             line.push_str(&format!("{:>11.2}x", rate / n));
         }
         println!("{line}");
+    }
+    for r in rows.iter().filter(|r| r.threads == 0) {
+        let mut line = format!("{:<10}{:>16}", r.name, format!("{}H/s", si(r.rate())));
+        if let Some(n) = naive_rate(all_threads) {
+            line.push_str(&format!(
+                "{:>11.2}x vs naive on {all_threads} thread{}",
+                r.rate() / n,
+                if all_threads == 1 { "" } else { "s" }
+            ));
+        }
+        println!("{line}");
+        if let Some(ad) = &adapter {
+            println!("{:<10}adapter: {ad}", "");
+        }
     }
     if !a.no_naive {
         println!(

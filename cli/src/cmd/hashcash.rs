@@ -153,6 +153,7 @@ pub fn mint(a: MintArgs) -> CmdResult {
                 "rate": s.rate(),
                 "backend": s.backend.name(),
                 "threads": s.threads,
+                "engine": s.engine.name(),
             });
             println!("{out}");
         } else if a.header {

@@ -27,6 +27,7 @@ pub fn run(a: Args) -> CmdResult {
     let features = cpu_features();
     let selected =
         Backend::from_name(&std::env::var("GRIND_BACKEND").unwrap_or_else(|_| "auto".into()));
+    let adapters = grindstone::engine::adapters();
     let backends: Vec<_> = Backend::ALL
         .iter()
         .map(|b| (b.name(), b.is_available()))
@@ -41,6 +42,8 @@ pub fn run(a: Args) -> CmdResult {
             "backends": backends.iter().map(|(n, v)| json!({"name": n, "available": v})).collect::<Vec<_>>(),
             "selected": selected.as_ref().map(|b| b.name()).ok(),
             "selected_error": selected.as_ref().err().map(|e| e.to_string()),
+            "gpu_built": grindstone::engine::GPU_BUILT,
+            "adapters": adapters,
         });
         println!("{out}");
     } else {
@@ -63,7 +66,41 @@ pub fn run(a: Args) -> CmdResult {
         println!("backends:  {}", b.join(", "));
         match &selected {
             Ok(b) => println!("selected:  {b}"),
+            Err(_)
+                if std::env::var("GRIND_BACKEND")
+                    .is_ok_and(|v| v.parse::<grindstone::Engine>().is_ok()) =>
+            {
+                println!(
+                    "selected:  {} (GRIND_BACKEND)",
+                    std::env::var("GRIND_BACKEND").unwrap_or_default()
+                )
+            }
             Err(e) => println!("selected:  none: GRIND_BACKEND: {e}"),
+        }
+        if !grindstone::engine::GPU_BUILT {
+            println!("gpu:       not built (cargo feature `gpu`)");
+        } else if adapters.is_empty() {
+            println!("gpu:       no adapters (install a Vulkan driver; `--backend gpu` needs one)");
+        } else {
+            for (i, a) in adapters.iter().enumerate() {
+                println!(
+                    "{}{} ({}, {}{}), driver {}",
+                    if i == 0 { "gpu:       " } else { "           " },
+                    a.name,
+                    a.backend,
+                    a.device_type,
+                    if a.software {
+                        ", software: not picked by auto"
+                    } else {
+                        ""
+                    },
+                    if a.driver.is_empty() {
+                        "unknown"
+                    } else {
+                        &a.driver
+                    },
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

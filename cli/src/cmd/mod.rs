@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use grindstone::cpu::Backend;
-use grindstone::{SolveError, SolveOptions};
+use grindstone::{Engine, SolveError, SolveOptions};
 
 /// Exit code for "no solution" and "invalid".
 pub const EXIT_FAIL: u8 = 1;
@@ -62,7 +62,9 @@ pub struct SearchArgs {
     /// Give up after this long (e.g. 500ms, 10s, 2m; a bare number is seconds).
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
-    /// Search backend (`grind info` lists them).
+    /// Search backend: a CPU kernel (`grind info` lists them), `gpu`, `hybrid` (GPU and
+    /// CPU together) or `auto` (the fastest CPU kernel; a hardware GPU for hard
+    /// challenges).
     #[arg(
         long,
         env = "GRIND_BACKEND",
@@ -70,10 +72,29 @@ pub struct SearchArgs {
         value_name = "NAME"
     )]
     pub backend: String,
+    /// GPU adapter to use, by a substring of its name (`grind info` lists them).
+    #[arg(long, env = "GRIND_ADAPTER", value_name = "NAME")]
+    pub adapter: Option<String>,
+}
+
+/// Parses `--backend`: an engine name (`auto`, `gpu`, `hybrid`) or a CPU kernel name.
+pub fn parse_backend(name: &str) -> Result<(Engine, Option<Backend>), Failure> {
+    match name.parse::<Engine>() {
+        Ok(Engine::Cpu) => Ok((Engine::Cpu, None)),
+        Ok(e) => Ok((e, None)),
+        Err(_) => Ok((
+            Engine::Cpu,
+            Some(
+                Backend::from_name(name)
+                    .map_err(|e| bad(anyhow::anyhow!("{e}; or one of: cpu, gpu, hybrid")))?,
+            ),
+        )),
+    }
 }
 
 impl SearchArgs {
     pub fn options(&self) -> Result<SolveOptions, Failure> {
+        let (engine, backend) = parse_backend(&self.backend)?;
         Ok(SolveOptions {
             threads: self.threads,
             timeout: self
@@ -81,7 +102,9 @@ impl SearchArgs {
                 .as_deref()
                 .map(|t| parse_duration(t).map_err(bad))
                 .transpose()?,
-            backend: Some(Backend::from_name(&self.backend).map_err(bad)?),
+            backend,
+            engine,
+            adapter: self.adapter.clone(),
             cancel: None,
             progress: None,
         })

@@ -8,7 +8,7 @@ use grindstone::core::schemes::captcha_mcp::ChallengeMsg;
 use grindstone::core::schemes::gate;
 use grindstone::core::schemes::sha256_bits::{self, Sha256Bits};
 use grindstone::core::{Difficulty, schemes::hashcash};
-use grindstone::{Challenge, solve};
+use grindstone::{Challenge, Engine, solve};
 use serde_json::json;
 
 use super::progress::Progress;
@@ -84,6 +84,13 @@ pub fn run(a: Args) -> CmdResult {
     check_scheme(&a.scheme, "solve")?;
     let mut opts = a.search.options()?;
     if grindstone::peers::is_peer(&a.scheme) {
+        if matches!(opts.engine, Engine::Gpu | Engine::Hybrid) {
+            return Err(bad(anyhow!(
+                "--backend {}: the GPU kernel runs sha256-bits challenges; {} runs on the CPU",
+                opts.engine,
+                a.scheme
+            )));
+        }
         let Some(path) = &a.challenge else {
             return Err(bad(anyhow!(
                 "--scheme {} reads the challenge JSON from a file or - (stdin)",
@@ -180,6 +187,8 @@ pub fn run(a: Args) -> CmdResult {
             "rate": s.rate(),
             "backend": s.backend.name(),
             "threads": s.threads,
+            "engine": s.engine.name(),
+            "adapter": s.adapter,
         });
         println!("{out}");
     } else {
