@@ -162,10 +162,53 @@ fn gpu_misuse_is_a_clear_error() {
     if !have_adapter() {
         return;
     }
+    // Peer schemes run on the CPU only.
     let o = grind(
-        &["mint", "-b", "8", "x@example.com", "--backend", "gpu"],
-        None,
+        &["solve", "--scheme", "anubis", "-", "--backend", "gpu"],
+        Some("{}"),
     );
     assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(stderr(&o).contains("sha1"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("CPU"), "{}", stderr(&o));
+}
+
+#[test]
+fn gpu_mints_hashcash_stamps_hashcash_accepts() {
+    if !have_adapter() {
+        return;
+    }
+    for backend in ["gpu", "hybrid"] {
+        let o = grind(
+            &[
+                "mint",
+                "-b",
+                "16",
+                "gpu@example.com",
+                "--backend",
+                backend,
+                "--json",
+            ],
+            None,
+        );
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["engine"], backend);
+        let stamp = v["stamp"].as_str().unwrap();
+        let o = grind(&["check", "-b", "16", "-r", "gpu@example.com", stamp], None);
+        assert_eq!(code(&o), 0, "{stamp}: {}", stderr(&o));
+        if require_tool("hashcash") {
+            let db = std::env::temp_dir()
+                .join(format!("grind-gpu-{}-{backend}.sdb", std::process::id()));
+            let o = std::process::Command::new("hashcash")
+                .args(["-c", "-d", "-f", db.to_str().unwrap()])
+                .args(["-b", "16", "-r", "gpu@example.com", stamp])
+                .output()
+                .unwrap();
+            let _ = std::fs::remove_file(&db);
+            assert!(
+                o.status.success(),
+                "hashcash refused {stamp}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! The SHA-256 kernel's nonce layout, its generated WGSL, and the per-dispatch
-//! precomputation on the host.
+//! The kernels' nonce layout, their generated WGSL (SHA-256 and SHA-1), and the
+//! per-dispatch precomputation on the host.
 //!
 //! A job's nonce index splits into three parts on the GPU:
 //!
@@ -17,8 +17,17 @@
 use grindstone_core::job::BLOCK_LEN;
 use grindstone_core::{Alphabet, HashAlg, Job};
 
-/// The shader template (`shaders/sha256_search.wgsl`).
-pub const TEMPLATE: &str = include_str!("../../shaders/sha256_search.wgsl");
+/// The search skeleton (`shaders/search.wgsl`), shared by both hashes.
+pub const TEMPLATE: &str = include_str!("../../shaders/search.wgsl");
+/// SHA-256's round functions (`shaders/sha256.wgsl`).
+pub const SHA256_FNS: &str = include_str!("../../shaders/sha256.wgsl");
+/// SHA-1's round functions (`shaders/sha1.wgsl`).
+pub const SHA1_FNS: &str = include_str!("../../shaders/sha1.wgsl");
+
+/// Schedule words (and rounds) of the largest hash, SHA-1.
+pub const MAX_ROUNDS: usize = 80;
+
+const K1: [u32; 4] = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
 
 const K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -46,6 +55,8 @@ enum Level {
 /// layout share one compiled pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Layout {
+    /// The hash.
+    pub alg: HashAlg,
     /// The nonce alphabet.
     pub alphabet: Alphabet,
     /// The alphabet's size.
@@ -65,10 +76,10 @@ fn shift_of(pos: usize) -> (usize, u32) {
 }
 
 impl Layout {
-    /// The layout of `job`, or `None` when the kernel cannot run it: not SHA-256, or the
-    /// nonce not in a single final block.
+    /// The layout of `job`, or `None` when the kernel cannot run it: the nonce not in a
+    /// single final block.
     pub fn of(job: &Job) -> Option<Layout> {
-        if job.alg() != HashAlg::Sha256 || job.tail().len() != 1 {
+        if job.tail().len() != 1 {
             return None;
         }
         let nf = job.nonce();
@@ -94,6 +105,7 @@ impl Layout {
         }
         let fw = inv.last().map_or(vw, |&(w, _)| w);
         Some(Layout {
+            alg: job.alg(),
             alphabet: nf.alphabet,
             radix,
             fw,
@@ -118,14 +130,31 @@ impl Layout {
         u64::from(self.radix).pow(self.inv.len() as u32)
     }
 
-    fn levels(&self) -> [Level; 64] {
-        let mut l = [Level::Const; 64];
+    /// Rounds (and schedule words) of the hash.
+    pub fn rounds(&self) -> usize {
+        match self.alg {
+            HashAlg::Sha256 => 64,
+            HashAlg::Sha1 => 80,
+        }
+    }
+
+    /// How far back the four inputs of schedule word `t` lie.
+    fn taps(&self) -> [usize; 4] {
+        match self.alg {
+            HashAlg::Sha256 => [2, 7, 15, 16],
+            HashAlg::Sha1 => [3, 8, 14, 16],
+        }
+    }
+
+    fn levels(&self) -> [Level; MAX_ROUNDS] {
+        let mut l = [Level::Const; MAX_ROUNDS];
         if self.fw < self.vw {
             l[self.fw] = Level::Invocation;
         }
         l[self.vw] = Level::Candidate;
-        for t in 16..64 {
-            l[t] = l[t - 2].max(l[t - 7]).max(l[t - 15]).max(l[t - 16]);
+        let taps = self.taps();
+        for t in 16..self.rounds() {
+            l[t] = taps.iter().map(|&b| l[t - b]).max().expect("four taps");
         }
         l
     }
@@ -157,27 +186,34 @@ impl Layout {
             self.vw, self.last_shift
         );
         // Schedule words that vary: constant part from the host plus the varying terms.
-        for t in 16..64 {
+        let taps = self.taps();
+        for t in 16..self.rounds() {
             if lv[t] == Level::Const {
                 continue;
             }
-            let mut e = if lv[t] == Level::Invocation {
+            let part = if lv[t] == Level::Invocation {
                 format!("p.w[{t}]")
             } else {
                 inv += &format!("    let pw{t} = p.w[{t}];\n");
                 format!("pw{t}")
             };
-            let terms = [
-                (t - 2, "ssig1("),
-                (t - 7, "("),
-                (t - 15, "ssig0("),
-                (t - 16, "("),
-            ];
-            for (s, f) in terms {
-                if lv[s] != Level::Const {
-                    e += &format!(" + {f}w{s})");
+            let vary = taps
+                .iter()
+                .map(|&b| t - b)
+                .filter(|&s| lv[s] != Level::Const);
+            let e = match self.alg {
+                HashAlg::Sha256 => {
+                    let mut e = part;
+                    for (s, f) in vary.map(|s| (s, ["ssig1", "", "ssig0", ""][sha256_tap(t - s)])) {
+                        e += &format!(" + {f}(w{s})");
+                    }
+                    e
                 }
-            }
+                HashAlg::Sha1 => {
+                    let x: Vec<String> = vary.map(|s| format!("w{s}")).collect();
+                    format!("rotl({part} ^ {}, 1u)", x.join(" ^ "))
+                }
+            };
             let line = format!("let w{t} = {e};\n");
             if lv[t] == Level::Invocation {
                 inv += &format!("    {line}");
@@ -185,54 +221,9 @@ impl Layout {
                 cand += &format!("        {line}");
             }
         }
-        // Rounds. a(i) / e(i) are the values of a / e before round i; b, c, d and f, g, h
-        // are earlier a / e values. Names are offset by 4 to stay non-negative.
-        let a = |i: usize| format!("a{}", i + 4);
-        let e = |i: usize| format!("e{}", i + 4);
-        let fw = self.fw;
-        for k in 0..4 {
-            // a(fw - k) = state[k], e(fw - k) = state[4 + k]
-            inv += &format!("    let a{} = p.state[{}];\n", fw + 4 - k, k);
-            inv += &format!("    let e{} = p.state[{}];\n", fw + 4 - k, 4 + k);
-        }
-        for t in fw..64 {
-            let kw = if lv[t] == Level::Const && t < self.vw {
-                format!("p.kw[{t}]")
-            } else if lv[t] == Level::Const {
-                inv += &format!("    let kw{t} = p.kw[{t}];\n");
-                format!("kw{t}")
-            } else {
-                format!("(0x{:08x}u + w{t})", K[t])
-            };
-            let (ai, bi, ci, di) = (
-                a(t),
-                name_back(t, 1, 'a'),
-                name_back(t, 2, 'a'),
-                name_back(t, 3, 'a'),
-            );
-            let (ei, fi, gi, hi) = (
-                e(t),
-                name_back(t, 1, 'e'),
-                name_back(t, 2, 'e'),
-                name_back(t, 3, 'e'),
-            );
-            let ind = if t < self.vw { "    " } else { "        " };
-            let mut s =
-                format!("{ind}let t{t} = {hi} + bsig1({ei}) + ch({ei}, {fi}, {gi}) + {kw};\n");
-            if t < 63 {
-                s += &format!("{ind}let {} = {di} + t{t};\n", e(t + 1));
-                s += &format!(
-                    "{ind}let {} = t{t} + bsig0({ai}) + maj({ai}, {bi}, {ci});\n",
-                    a(t + 1)
-                );
-            } else {
-                s += &format!("{ind}let digest0 = t{t} + bsig0({ai}) + maj({ai}, {bi}, {ci});\n");
-            }
-            if t < self.vw {
-                inv += &s;
-            } else {
-                cand += &s;
-            }
+        match self.alg {
+            HashAlg::Sha256 => self.sha256_rounds(&lv, &mut inv, &mut cand),
+            HashAlg::Sha1 => self.sha1_rounds(&lv, &mut inv, &mut cand),
         }
         // The alphabet as runs of consecutive characters.
         let syms = self.alphabet.symbols();
@@ -243,7 +234,12 @@ impl Layout {
             }
         }
         sym += "    return c;";
+        let fns = match self.alg {
+            HashAlg::Sha256 => SHA256_FNS,
+            HashAlg::Sha1 => SHA1_FNS,
+        };
         TEMPLATE
+            .replace("//@HASH\n", fns)
             .replace("return 48u + v; //@SYM", &sym)
             .replace(
                 "const RADIX: u32 = 64u; //@RADIX",
@@ -251,6 +247,93 @@ impl Layout {
             )
             .replace("    q = q; //@INVOCATION\n", &inv)
             .replace("        let digest0 = local; //@CANDIDATE\n", &cand)
+    }
+
+    /// `K[t] + W[t]` of round `t`: from the host for constant words (loaded before the
+    /// candidate loop when the round is inside it), computed for varying ones.
+    fn kw_expr(&self, t: usize, k: u32, lv: &[Level; MAX_ROUNDS], inv: &mut String) -> String {
+        if lv[t] != Level::Const {
+            format!("(0x{k:08x}u + w{t})")
+        } else if t < self.vw {
+            format!("p.kw[{t}]")
+        } else {
+            inv.push_str(&format!("    let kw{t} = p.kw[{t}];\n"));
+            format!("kw{t}")
+        }
+    }
+
+    /// SHA-256 rounds `fw..64`. `a(i)` / `e(i)` are the values of a / e before round i;
+    /// b, c, d and f, g, h are earlier a / e values. Names are offset by 4 to stay
+    /// non-negative.
+    fn sha256_rounds(&self, lv: &[Level; MAX_ROUNDS], inv: &mut String, cand: &mut String) {
+        let n = |c: char, i: usize| format!("{c}{}", i + 4);
+        let fw = self.fw;
+        for k in 0..4 {
+            // a(fw - k) = state[k], e(fw - k) = state[4 + k]
+            inv.push_str(&format!("    let {} = p.state[{k}];\n", back('a', fw, k)));
+            inv.push_str(&format!(
+                "    let {} = p.state[{}];\n",
+                back('e', fw, k),
+                4 + k
+            ));
+        }
+        for (t, &k) in K.iter().enumerate().skip(fw) {
+            let kw = self.kw_expr(t, k, lv, inv);
+            let (a, b, c, d) = (n('a', t), back('a', t, 1), back('a', t, 2), back('a', t, 3));
+            let (e, f, g, h) = (n('e', t), back('e', t, 1), back('e', t, 2), back('e', t, 3));
+            let ind = if t < self.vw { "    " } else { "        " };
+            let mut s = format!("{ind}let t{t} = {h} + bsig1({e}) + ch({e}, {f}, {g}) + {kw};\n");
+            let new_a = if t < 63 {
+                s += &format!("{ind}let {} = {d} + t{t};\n", n('e', t + 1));
+                n('a', t + 1)
+            } else {
+                "digest0".to_string()
+            };
+            s += &format!("{ind}let {new_a} = t{t} + bsig0({a}) + maj({a}, {b}, {c});\n");
+            if t < self.vw { &mut *inv } else { &mut *cand }.push_str(&s);
+        }
+    }
+
+    /// SHA-1 rounds `fw..80`. Only a is new each round: b is the previous a, and c, d, e
+    /// are rotations of earlier ones (`r(i)` = `rotl(a(i), 30)`). Names are offset by 4.
+    fn sha1_rounds(&self, lv: &[Level; MAX_ROUNDS], inv: &mut String, cand: &mut String) {
+        let n = |c: char, i: usize| format!("{c}{}", i + 4);
+        let fw = self.fw;
+        // State before round fw: a = a(fw), b = a(fw-1), c = r(fw-2), d = r(fw-3),
+        // e = r(fw-4).
+        inv.push_str(&format!("    let {} = p.state[0];\n", n('a', fw)));
+        inv.push_str(&format!("    let {} = p.state[1];\n", back('a', fw, 1)));
+        inv.push_str(&format!(
+            "    let {} = rotl({}, 30u);\n",
+            back('r', fw, 1),
+            back('a', fw, 1)
+        ));
+        for k in 2..5 {
+            inv.push_str(&format!("    let {} = p.state[{k}];\n", back('r', fw, k)));
+        }
+        for t in fw..80 {
+            let kw = self.kw_expr(t, K1[t / 20], lv, inv);
+            let f = ["ch", "parity", "maj", "parity"][t / 20];
+            let (a, b, c, d, e) = (
+                n('a', t),
+                back('a', t, 1),
+                back('r', t, 2),
+                back('r', t, 3),
+                back('r', t, 4),
+            );
+            let ind = if t < self.vw { "    " } else { "        " };
+            let new_a = if t < 79 {
+                n('a', t + 1)
+            } else {
+                "digest0".to_string()
+            };
+            let mut s =
+                format!("{ind}let {new_a} = rotl({a}, 5u) + {f}({b}, {c}, {d}) + {e} + {kw};\n");
+            if t < 79 {
+                s += &format!("{ind}let {} = rotl({a}, 30u);\n", n('r', t));
+            }
+            if t < self.vw { &mut *inv } else { &mut *cand }.push_str(&s);
+        }
     }
 
     /// The per-dispatch constants for the indices `high * low_space() ..`: the block with
@@ -265,32 +348,53 @@ impl Layout {
             *b = 0;
         }
         let lv = self.levels();
-        let mut w = [0u32; 64];
+        let rounds = self.rounds();
+        let mut w = [0u32; MAX_ROUNDS];
         for (i, c) in block.chunks_exact(4).enumerate() {
             w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
         }
-        let mut kw = [0u32; 64];
-        for t in 16..64 {
-            let terms = [
-                (t - 2, ssig1 as fn(u32) -> u32),
-                (t - 7, id),
-                (t - 15, ssig0),
-                (t - 16, id),
-            ];
-            w[t] = terms
+        let taps = self.taps();
+        for t in 16..rounds {
+            // The constant terms; a constant word has nothing else.
+            let consts = taps
                 .iter()
-                .filter(|(s, _)| lv[*s] == Level::Const)
-                .fold(0u32, |acc, (s, f)| acc.wrapping_add(f(w[*s])));
+                .map(|&b| t - b)
+                .filter(|&s| lv[s] == Level::Const);
+            w[t] = match self.alg {
+                HashAlg::Sha256 => consts.fold(0u32, |acc, s| {
+                    acc.wrapping_add(match sha256_tap(t - s) {
+                        0 => ssig1(w[s]),
+                        2 => ssig0(w[s]),
+                        _ => w[s],
+                    })
+                }),
+                HashAlg::Sha1 => {
+                    let x = consts.fold(0u32, |acc, s| acc ^ w[s]);
+                    if lv[t] == Level::Const {
+                        x.rotate_left(1)
+                    } else {
+                        x
+                    }
+                }
+            };
         }
-        for t in 0..64 {
+        let mut kw = [0u32; MAX_ROUNDS];
+        for t in 0..rounds {
             if lv[t] == Level::Const {
-                kw[t] = K[t].wrapping_add(w[t]);
+                let k = match self.alg {
+                    HashAlg::Sha256 => K[t],
+                    HashAlg::Sha1 => K1[t / 20],
+                };
+                kw[t] = k.wrapping_add(w[t]);
             }
         }
         let mid = job.midstate();
         let mut s = *mid;
-        for &k in &kw[..self.fw] {
-            round(&mut s, k);
+        for (t, &k) in kw[..self.fw].iter().enumerate() {
+            match self.alg {
+                HashAlg::Sha256 => round(&mut s, k),
+                HashAlg::Sha1 => sha1_round(&mut s, t, k),
+            }
         }
         Pre {
             state: s,
@@ -301,12 +405,20 @@ impl Layout {
     }
 }
 
-fn name_back(t: usize, back: usize, which: char) -> String {
+/// The name of value `which` from `back` rounds before round `t` (offset by 4).
+fn back(which: char, t: usize, back: usize) -> String {
     format!("{which}{}", t + 4 - back)
 }
 
-fn id(x: u32) -> u32 {
-    x
+/// Which SHA-256 schedule term a tap distance is (0: sigma1, 1: plain, 2: sigma0, 3:
+/// plain).
+fn sha256_tap(dist: usize) -> usize {
+    match dist {
+        2 => 0,
+        7 => 1,
+        15 => 2,
+        _ => 3,
+    }
 }
 
 fn ssig0(x: u32) -> u32 {
@@ -329,15 +441,32 @@ fn round(s: &mut [u32; 8], kw: u32) {
     *s = [t1.wrapping_add(t2), a, b, c, d.wrapping_add(t1), e, f, g];
 }
 
+/// One SHA-1 round (t < 20 here: the host only runs rounds before the nonce's words)
+/// with `kw` = K + W[t], on state words 0..5.
+fn sha1_round(s: &mut [u32; 8], t: usize, kw: u32) {
+    let [a, b, c, d, e, ..] = *s;
+    let f = match t / 20 {
+        0 => d ^ (b & (c ^ d)),
+        2 => (b & c) | (d & (b | c)),
+        _ => b ^ c ^ d,
+    };
+    let temp = a
+        .rotate_left(5)
+        .wrapping_add(f)
+        .wrapping_add(e)
+        .wrapping_add(kw);
+    s[..5].copy_from_slice(&[temp, a, b.rotate_left(30), c, d]);
+}
+
 /// Per-dispatch constants (see [`Layout::precompute`]).
 #[derive(Debug, Clone)]
 pub struct Pre {
-    /// a..h after the rounds before word `fw`.
+    /// The state (a..h, or a..e for SHA-1) after the rounds before word `fw`.
     pub state: [u32; 8],
     /// Message words and schedule words or their constant parts.
-    pub w: [u32; 64],
+    pub w: [u32; MAX_ROUNDS],
     /// K + W for the constant words.
-    pub kw: [u32; 64],
+    pub kw: [u32; MAX_ROUNDS],
     /// The midstate's first word.
     pub h0: u32,
 }

@@ -1,7 +1,7 @@
 //! # grindstone-gpu
 //!
 //! GPU search over a [`Job`] with wgpu compute shaders written in WGSL
-//! (`shaders/sha256_search.wgsl`). The host plans dispatches over the job's nonce range,
+//! (`shaders/search.wgsl` with `sha256.wgsl` or `sha1.wgsl`). The host plans dispatches over the job's nonce range,
 //! precomputes what does not depend on the nonce once per dispatch (see [`kernel`]),
 //! keeps two dispatches in flight, and confirms every hit the shader reports with
 //! [`Job::check`] before returning it. Without a timeout or cancellation the result is the
@@ -11,8 +11,9 @@
 //! (validation errors are caught with error scopes and an uncaptured-error handler in
 //! place of wgpu's panicking default), a lost device.
 //!
-//! The kernel runs SHA-256 jobs whose nonce sits in one final block (the layout the
-//! `sha256-bits` planner produces); [`Gpu::supports`] says whether a job qualifies.
+//! The kernels run SHA-256 and SHA-1 jobs whose nonce sits in one final block (the
+//! layout the `sha256-bits` and hashcash planners produce); [`Gpu::supports`] says
+//! whether a job qualifies.
 
 #![warn(missing_docs)]
 
@@ -202,8 +203,8 @@ const FIRST: u64 = 1 << 16;
 /// Wall time a dispatch should take: long enough to keep the GPU busy, short enough
 /// for deadlines and cancellation.
 const TARGET: Duration = Duration::from_millis(40);
-/// Params buffer: state 8, w 64, kw 64, sym 64, 8 scalars.
-const PARAM_WORDS: usize = 8 + 64 + 64 + 64 + 8;
+/// Params buffer: state 8, w 80, kw 80, sym 64, 8 scalars.
+const PARAM_WORDS: usize = 8 + 80 + 80 + 64 + 8;
 
 /// An open GPU: an adapter, its device and the compiled kernels.
 pub struct Gpu {
@@ -296,7 +297,7 @@ impl Gpu {
         &self.info
     }
 
-    /// Whether the kernel runs `job` (SHA-256, nonce in one final block).
+    /// Whether a kernel runs `job` (nonce in one final block).
     pub fn supports(job: &Job) -> bool {
         Layout::of(job).is_some()
     }
@@ -347,13 +348,13 @@ impl Gpu {
         let module = self
             .device
             .create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("sha256_search"),
+                label: Some("search"),
                 source: wgpu::ShaderSource::Wgsl(src.into()),
             });
         let pipeline = self
             .device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some("sha256_search"),
+                label: Some("search"),
                 layout: None,
                 module: &module,
                 entry_point: Some("search"),
@@ -456,14 +457,10 @@ impl Gpu {
 }
 
 fn unsupported(job: &Job) -> Error {
-    Error::Unsupported(if job.alg() != grindstone_core::HashAlg::Sha256 {
-        format!(
-            "it runs sha256 jobs; {} jobs run on the CPU only",
-            job.alg()
-        )
-    } else {
-        "the nonce is not in a single final block".into()
-    })
+    Error::Unsupported(format!(
+        "{}: the nonce does not end in the final message block's first 56 bytes",
+        job.alg()
+    ))
 }
 
 /// Buffers of one dispatch slot.
@@ -600,20 +597,20 @@ impl<'a> Run<'a> {
             let pre = l.precompute(self.job, high);
             let mut words = [0u32; PARAM_WORDS];
             words[..8].copy_from_slice(&pre.state);
-            words[8..72].copy_from_slice(&pre.w);
-            words[72..136].copy_from_slice(&pre.kw);
-            for (w, &s) in words[136..200]
+            words[8..88].copy_from_slice(&pre.w);
+            words[88..168].copy_from_slice(&pre.kw);
+            for (w, &s) in words[168..232]
                 .iter_mut()
                 .zip(self.job.nonce().alphabet.symbols())
             {
                 *w = u32::from(s);
             }
-            words[200] = pre.h0;
+            words[232] = pre.h0;
             self.pre = Some((high, words));
         }
         let mut words = self.pre.as_ref().expect("set above").1;
         let f = self.job.filter();
-        words[201..208].copy_from_slice(&[
+        words[233..240].copy_from_slice(&[
             q0 as u32,
             lo,
             hi,

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use grindstone_core::schemes::sha256_bits::Sha256Bits;
 use grindstone_core::{Alphabet, Difficulty, HashAlg, Job, Predicate, Target, reference};
-use grindstone_gpu::kernel::{Layout, TEMPLATE};
+use grindstone_gpu::kernel::{Layout, SHA1_FNS, SHA256_FNS, TEMPLATE};
 use grindstone_gpu::{End, Gpu, Options, Selector};
 
 const ALPHABETS: [Alphabet; 4] = [
@@ -34,9 +34,13 @@ fn validate(src: &str) -> Result<(), String> {
 }
 
 fn job(prefix_len: usize, width: usize, alphabet: Alphabet, bits: u32) -> Job {
+    job_for(HashAlg::Sha256, prefix_len, width, alphabet, bits)
+}
+
+fn job_for(alg: HashAlg, prefix_len: usize, width: usize, alphabet: Alphabet, bits: u32) -> Job {
     let prefix: Vec<u8> = (0..prefix_len).map(|i| b'a' + (i % 26) as u8).collect();
     Job::new(
-        HashAlg::Sha256,
+        alg,
         &prefix,
         width,
         alphabet,
@@ -48,22 +52,27 @@ fn job(prefix_len: usize, width: usize, alphabet: Alphabet, bits: u32) -> Job {
 
 #[test]
 fn every_shader_validates_with_naga() {
-    validate(TEMPLATE).expect("the template itself is valid WGSL");
+    for fns in [SHA256_FNS, SHA1_FNS] {
+        let src = TEMPLATE.replace("//@HASH\n", fns);
+        validate(&src).expect("the template is valid WGSL with either hash's functions");
+    }
     let mut layouts = std::collections::HashSet::new();
-    for a in ALPHABETS {
-        for width in [1usize, 2, 3, 5, 8, 10] {
-            if width > a.max_width() {
-                continue;
-            }
-            for plen in 0..=64 {
-                let j = job(plen, width, a, 8);
-                if let Some(l) = Layout::of(&j) {
-                    layouts.insert(l);
+    for alg in [HashAlg::Sha256, HashAlg::Sha1] {
+        for a in ALPHABETS {
+            for width in [1usize, 2, 3, 5, 8, 10] {
+                if width > a.max_width() {
+                    continue;
+                }
+                for plen in 0..=64 {
+                    let j = job_for(alg, plen, width, a, 8);
+                    if let Some(l) = Layout::of(&j) {
+                        layouts.insert(l);
+                    }
                 }
             }
         }
     }
-    assert!(layouts.len() > 50, "{} layouts", layouts.len());
+    assert!(layouts.len() > 100, "{} layouts", layouts.len());
     for l in &layouts {
         let src = l.shader();
         validate(&src).unwrap_or_else(|e| panic!("{l:?}:\n{e}"));
@@ -79,17 +88,19 @@ fn layouts_cover_the_planner() {
     assert_eq!(l.vw, 13);
     assert_eq!(l.fw, 12);
     assert_eq!(l.radix, 64);
-    // SHA-1 and multi-block nonces do not.
-    let sha1 = Job::new(
-        HashAlg::Sha1,
-        b"x",
-        4,
-        Alphabet::Base64,
-        b"",
-        Predicate::AtMost(Target::leading_zero_bits(4)),
-    )
-    .unwrap();
-    assert!(Layout::of(&sha1).is_none());
+    // So do hashcash stamps.
+    let stamp = grindstone_core::schemes::hashcash::MintRequest {
+        bits: 20,
+        resource: "gpu@example.com".into(),
+        ext: String::new(),
+        date: 0,
+        date_width: grindstone_core::schemes::hashcash::DateWidth::Day,
+        rand: "abcdefgh".into(),
+    };
+    let plan = stamp.plan().unwrap();
+    let l = Layout::of(plan.job()).expect("hashcash jobs run on the GPU");
+    assert_eq!((l.alg, l.vw), (HashAlg::Sha1, 13));
+    // Nonces that spill into a second block do not.
     assert!(Layout::of(&job(60, 4, Alphabet::Base64, 4)).is_none());
 }
 
@@ -151,10 +162,13 @@ fn gpu_hits(g: &Gpu, job: &Job, range: std::ops::Range<u64>, k: usize) -> Vec<u6
 #[test]
 fn gpu_agrees_with_the_reference_across_layouts() {
     let Some(g) = gpu() else { return };
-    for a in ALPHABETS {
+    for (alg, a) in ALPHABETS
+        .iter()
+        .flat_map(|&a| [(HashAlg::Sha256, a), (HashAlg::Sha1, a)])
+    {
         for plen in [0usize, 1, 3, 20, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54] {
             let width = (55 - plen).min(a.max_width()).min(9);
-            let j = job(plen, width, a, 6);
+            let j = job_for(alg, plen, width, a, 6);
             if Layout::of(&j).is_none() {
                 continue;
             }
@@ -165,7 +179,10 @@ fn gpu_agrees_with_the_reference_across_layouts() {
                 let range = start..start + span;
                 let want = reference_hits(&j, range.clone(), 12);
                 let got = gpu_hits(g, &j, range, 12);
-                assert_eq!(got, want, "{a:?} plen={plen} width={width} start={start}");
+                assert_eq!(
+                    got, want,
+                    "{alg} {a:?} plen={plen} width={width} start={start}"
+                );
             }
         }
     }
@@ -176,12 +193,14 @@ fn gpu_crosses_dispatch_and_high_part_boundaries() {
     let Some(g) = gpu() else { return };
     // Nonces wider than what the kernel varies: ranges that straddle a change of the
     // host-written high part, with many hits.
-    for (a, width) in [
-        (Alphabet::HexLower, 10),
-        (Alphabet::Decimal, 12),
-        (Alphabet::Base64, 9),
+    for (alg, a, width) in [
+        (HashAlg::Sha256, Alphabet::HexLower, 10),
+        (HashAlg::Sha256, Alphabet::Decimal, 12),
+        (HashAlg::Sha256, Alphabet::Base64, 9),
+        (HashAlg::Sha1, Alphabet::Base64, 9),
+        (HashAlg::Sha1, Alphabet::Decimal, 12),
     ] {
-        let j = job(30, width, a, 5);
+        let j = job_for(alg, 30, width, a, 5);
         let l = Layout::of(&j).unwrap();
         let low = l.low_space();
         let start = low - 777;
@@ -190,9 +209,9 @@ fn gpu_crosses_dispatch_and_high_part_boundaries() {
         let want = reference_hits(&j, range.clone(), 40);
         assert!(want.iter().any(|&i| i < low) && want.iter().any(|&i| i >= low));
         let got = gpu_hits(g, &j, range.clone(), 40);
-        assert_eq!(got, want, "{a:?}");
+        assert_eq!(got, want, "{alg} {a:?}");
         // Exhausting a short range with no hit at a high difficulty.
-        let j = job(30, width, a, 40);
+        let j = job_for(alg, 30, width, a, 40);
         let r = g
             .search_many(&j, start..start + 5000, 1, &Options::default())
             .unwrap();
@@ -233,6 +252,27 @@ fn gpu_solves_planned_challenges_like_the_cpu() {
             .unwrap();
         assert_eq!(r.hits[0].0, want, "{salt} d={d}");
         assert!(c.verify(&plan.nonce(want)).is_ok());
+    }
+}
+
+#[test]
+fn gpu_mints_hashcash_stamps_like_the_cpu() {
+    let Some(g) = gpu() else { return };
+    for bits in [8, 14, 18] {
+        let req = grindstone_core::schemes::hashcash::MintRequest {
+            bits,
+            resource: "gpu@example.com".into(),
+            ext: String::new(),
+            date: 1_795_219_200,
+            date_width: grindstone_core::schemes::hashcash::DateWidth::Day,
+            rand: "Zm9vYmFyYmF6".into(),
+        };
+        let plan = req.plan().unwrap();
+        let want = reference::search(plan.job(), plan.job().range()).unwrap();
+        let r = g
+            .search_many(plan.job(), plan.job().range(), 1, &Options::default())
+            .unwrap();
+        assert_eq!(r.hits[0].0, want, "bits={bits}");
     }
 }
 
@@ -285,16 +325,8 @@ fn deadline_and_cancel_stop_a_gpu_search() {
 
 #[test]
 fn unsupported_jobs_and_bad_adapters_are_errors() {
-    let sha1 = Job::new(
-        HashAlg::Sha1,
-        b"x",
-        4,
-        Alphabet::Base64,
-        b"",
-        Predicate::AtMost(Target::leading_zero_bits(4)),
-    )
-    .unwrap();
-    assert!(!Gpu::supports(&sha1));
+    let spill = job(60, 4, Alphabet::Base64, 4);
+    assert!(!Gpu::supports(&spill));
     let e = Gpu::open(&Selector {
         name: Some("no-such-adapter-xyz".into()),
         allow_software: true,
@@ -303,8 +335,8 @@ fn unsupported_jobs_and_bad_adapters_are_errors() {
     assert!(e.to_string().contains("no-such-adapter-xyz"), "{e}");
     if let Some(g) = gpu() {
         let e = g
-            .search_many(&sha1, sha1.range(), 1, &Options::default())
+            .search_many(&spill, spill.range(), 1, &Options::default())
             .unwrap_err();
-        assert!(e.to_string().contains("sha1"), "{e}");
+        assert!(e.to_string().contains("final message block"), "{e}");
     }
 }

@@ -79,8 +79,13 @@ fn device_row(
             .map_err(|e| super::fail(anyhow!("{e}")))?;
         (r.hashes, r.elapsed.as_secs_f64())
     } else {
-        // The facade's hybrid search on the same job, stopped by the timeout.
-        let c = grindstone::Challenge::sha256_bits(fixtures::BENCH_SALT, 64.0).map_err(bad)?;
+        // The facade's hybrid search on a job of the same shape, stopped by the timeout.
+        let c = if scheme == sha256_bits::NAME {
+            grindstone::Challenge::sha256_bits(fixtures::BENCH_SALT, 64.0)
+        } else {
+            grindstone::Challenge::hashcash("bench@grindstone.example", 64)
+        }
+        .map_err(bad)?;
         let opts = grindstone::SolveOptions {
             engine,
             adapter: adapter.map(str::to_string),
@@ -96,7 +101,6 @@ fn device_row(
             Err(e) => return Err(e.into()),
         }
     };
-    let _ = scheme;
     Ok((
         Row {
             name: engine.name(),
@@ -194,13 +198,6 @@ pub fn run(a: Args) -> CmdResult {
         super::parse_backend(&a.backend)?
     };
     let device = matches!(engine, Engine::Gpu | Engine::Hybrid);
-    if device && a.scheme != sha256_bits::NAME {
-        return Err(bad(anyhow!(
-            "--backend {engine}: the GPU kernel runs {}, not {}",
-            sha256_bits::NAME,
-            a.scheme
-        )));
-    }
     let backends = match (all, forced) {
         (true, _) => Backend::available(),
         (false, Some(b)) => vec![b],
@@ -213,7 +210,7 @@ pub fn run(a: Args) -> CmdResult {
         let (row, name) = device_row(engine, a.adapter.as_deref(), true, &a.scheme, &job, dur)?;
         rows.push(row);
         adapter = Some(name);
-    } else if all && grindstone::engine::GPU_BUILT && a.scheme == sha256_bits::NAME {
+    } else if all && grindstone::engine::GPU_BUILT {
         // A hardware GPU, when there is one (software adapters only when asked for).
         if let Ok((row, name)) = device_row(
             Engine::Gpu,

@@ -86,7 +86,7 @@ pub fn run(a: Args) -> CmdResult {
     if grindstone::peers::is_peer(&a.scheme) {
         if matches!(opts.engine, Engine::Gpu | Engine::Hybrid) {
             return Err(bad(anyhow!(
-                "--backend {}: the GPU kernel runs sha256-bits challenges; {} runs on the CPU",
+                "--backend {}: the GPU kernels run sha256-bits and hashcash; {} runs on the CPU",
                 opts.engine,
                 a.scheme
             )));

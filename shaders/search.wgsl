@@ -1,4 +1,5 @@
-// Grindstone SHA-256 nonce search.
+// Grindstone nonce search (SHA-256 or SHA-1; the hash's round functions come from
+// sha256.wgsl or sha1.wgsl, inserted at `//@HASH`).
 //
 // One invocation evaluates RADIX candidates: the invocation index picks the nonce
 // characters before the last one (digits of `q`), the loop picks the last character.
@@ -7,9 +8,9 @@
 // first varying message word, the schedule words that never vary (`w`, and `kw` = K + W
 // for them) and the constant parts of those that do (also in `w`).
 //
-// The host generates the lines marked `//@...` for one nonce layout: fully unrolled
-// rounds (a loop over a constant round-constant array is ~50x slower on lavapipe) and
-// exactly the schedule words that vary, per invocation or per candidate.
+// The host generates the lines marked `//@...` for one hash and nonce layout: fully
+// unrolled rounds (a loop over a constant round-constant array is ~50x slower on
+// lavapipe) and exactly the schedule words that vary, per invocation or per candidate.
 //
 // The lowest candidate offset of the dispatch whose first digest word passes the fast
 // filter `((h0 ^ fxor) & fmask) <= fmax` is left in `hit` with atomicMin; the host
@@ -18,14 +19,15 @@
 struct Params {
     // a..h after the rounds before the first varying word.
     state: array<u32, 8>,
-    // Message words 0..15 with the varying characters zeroed; schedule words 16..63:
+    // Message words 0..15 with the varying characters zeroed; schedule words 16..:
     // the full word where it never varies, its constant part where it does.
-    w: array<u32, 64>,
+    w: array<u32, 80>,
     // K[t] + W[t] for the words that never vary.
-    kw: array<u32, 64>,
+    kw: array<u32, 80>,
     // The alphabet's characters by digit value.
     sym: array<u32, 64>,
-    // First word of the midstate (the digest's first word is h0 + a after round 63).
+    // First word of the midstate (the digest's first word is h0 + a after the last
+    // round).
     h0: u32,
     // Invocation-digit value of global invocation 0.
     q0: u32,
@@ -48,33 +50,11 @@ fn rotr(x: u32, n: u32) -> u32 {
     return (x >> n) | (x << (32u - n));
 }
 
-fn bsig0(x: u32) -> u32 {
-    return rotr(x, 2u) ^ rotr(x, 13u) ^ rotr(x, 22u);
-}
-
-fn bsig1(x: u32) -> u32 {
-    return rotr(x, 6u) ^ rotr(x, 11u) ^ rotr(x, 25u);
-}
-
-fn ssig0(x: u32) -> u32 {
-    return rotr(x, 7u) ^ rotr(x, 18u) ^ (x >> 3u);
-}
-
-fn ssig1(x: u32) -> u32 {
-    return rotr(x, 17u) ^ rotr(x, 19u) ^ (x >> 10u);
-}
-
-fn ch(e: u32, f: u32, g: u32) -> u32 {
-    return g ^ (e & (f ^ g));
-}
+//@HASH
 
 // The alphabet's character of digit value v (generated per alphabet).
 fn sym(v: u32) -> u32 {
     return 48u + v; //@SYM
-}
-
-fn maj(a: u32, b: u32, c: u32) -> u32 {
-    return (a & b) | (c & (a | b));
 }
 
 @compute @workgroup_size(64)
