@@ -187,6 +187,30 @@ def test_sync_transport(gate, module):
     assert r.status_code == 402 and r.headers["www-authenticate"].startswith("PoW ")
 
 
+@pytest.mark.parametrize("module", ["httpx2", "httpx"])
+def test_async_transport_without_the_sdk(gate, module):
+    import importlib
+
+    http = importlib.import_module(module) if os.environ.get("CI") else pytest.importorskip(module)
+    AsyncPowTransport = importlib.import_module(f"grindstone.{module}").AsyncPowTransport
+    hdrs = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+    async def run():
+        transport = AsyncPowTransport(timeout=30)
+        async with http.AsyncClient(transport=transport, headers=hdrs, timeout=30) as c:
+            r = await c.post(gate, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+            sid = {"mcp-session-id": r.headers["mcp-session-id"]}
+            await c.post(gate, headers=sid, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+            call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                    "params": {"name": "search", "arguments": {"query": "a"}}}
+            for expected_solves in (1, 1):
+                r = await c.post(gate, headers=sid, json=call)
+                assert r.status_code == 200 and transport.solves == expected_solves
+
+    anyio.run(run)
+
+
 def test_readme_agent_example(gate):
     out = subprocess.run(
         [sys.executable, str(ROOT / "python" / "examples" / "agent.py")],
