@@ -394,7 +394,8 @@ fn run(
 ) -> Result<Solved, SolveError> {
     let started = Instant::now();
     let deadline = opts.timeout.map(|t| started + t);
-    let _ = expected;
+    #[cfg(not(feature = "gpu"))]
+    let _ = expected; // only `auto`'s GPU choice reads it
     let ran = match opts.engine {
         Engine::Cpu => run_cpu(job, job.range(), k, opts, deadline, opts.cancel.clone())?,
         #[cfg(feature = "gpu")]

@@ -440,6 +440,15 @@ fn start_upstream() -> (Server, String) {
     )
 }
 
+/// The Python SDK's MCP server behind `grind gate` with the config `text` (written to
+/// `name`); returns (upstream, gate).
+fn gated_mcp(name: &str, text: &str) -> (Server, Server) {
+    let (up, upstream) = start_upstream();
+    let cfg = write_config(name, text);
+    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    (up, gate)
+}
+
 fn write_config(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("grind-gate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -477,12 +486,10 @@ fn gating_proxy_in_front_of_a_real_mcp_server() {
     if !require_python_module("mcp") {
         return;
     }
-    let (_up, upstream) = start_upstream();
-    let cfg = write_config(
+    let (_up, gate) = gated_mcp(
         "gate.toml",
         "clock_skew_secs = 0\ntoken_ttl_secs = 3\n[pricing]\ndefault = 0\nfree = [\"status\"]\n[pricing.tools]\nsearch = 10\n",
     );
-    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
     let mut m = connect(&gate.addr);
 
     // Free traffic passes.
@@ -640,12 +647,10 @@ fn reqwest_pow_client_pays_the_gate_transparently() {
     if !require_python_module("mcp") {
         return;
     }
-    let (_up, upstream) = start_upstream();
-    let cfg = write_config(
+    let (_up, gate) = gated_mcp(
         "reqwest.toml",
         "clock_skew_secs = 0\ntoken_ttl_secs = 3\n[pricing]\ndefault = 0\nfree = [\"status\"]\n[pricing.tools]\nsearch = 12\n",
     );
-    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
     let url = format!("http://{}/mcp", gate.addr);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -727,12 +732,10 @@ fn gating_proxy_refuses_expired_challenges() {
     if !require_python_module("mcp") {
         return;
     }
-    let (_up, upstream) = start_upstream();
-    let cfg = write_config(
+    let (_up, gate) = gated_mcp(
         "short.toml",
         "clock_skew_secs = 0\nchallenge_ttl_secs = 1\n[pricing]\ndefault = 8\n",
     );
-    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
     let mut m = connect(&gate.addr);
     let a = m.call(1, "search", &[]);
     assert_eq!(a.status, 402);
@@ -791,9 +794,7 @@ fn multi_solution_challenges_end_to_end() {
     if !require_python_module("mcp") {
         return;
     }
-    let (_up, upstream) = start_upstream();
-    let cfg = write_config("k4gate.toml", "solutions = 4\n[pricing]\ndefault = 12\n");
-    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    let (_up, gate) = gated_mcp("k4gate.toml", "solutions = 4\n[pricing]\ndefault = 12\n");
     let mut m = connect(&gate.addr);
     let a = m.call(1, "search", &[]);
     assert_eq!(a.status, 402);

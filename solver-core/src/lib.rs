@@ -21,6 +21,7 @@ pub mod error;
 pub mod job;
 pub mod reference;
 pub mod schemes;
+pub mod sha;
 
 pub use difficulty::{Difficulty, Target};
 pub use error::{Error, Rejection, VerifyError};

@@ -15,6 +15,7 @@
 //! what varies.
 
 use grindstone_core::job::BLOCK_LEN;
+use grindstone_core::sha::{K256, k1, sha1_round, sha256_round, ssig0, ssig1};
 use grindstone_core::{Alphabet, HashAlg, Job};
 
 /// The search skeleton (`shaders/search.wgsl`), shared by both hashes.
@@ -26,19 +27,6 @@ pub const SHA1_FNS: &str = include_str!("../../shaders/sha1.wgsl");
 
 /// Schedule words (and rounds) of the largest hash, SHA-1.
 pub const MAX_ROUNDS: usize = 80;
-
-const K1: [u32; 4] = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
-
-const K: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
 
 /// How a schedule word varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -277,7 +265,7 @@ impl Layout {
                 4 + k
             ));
         }
-        for (t, &k) in K.iter().enumerate().skip(fw) {
+        for (t, &k) in K256.iter().enumerate().skip(fw) {
             let kw = self.kw_expr(t, k, lv, inv);
             let (a, b, c, d) = (n('a', t), back('a', t, 1), back('a', t, 2), back('a', t, 3));
             let (e, f, g, h) = (n('e', t), back('e', t, 1), back('e', t, 2), back('e', t, 3));
@@ -312,7 +300,7 @@ impl Layout {
             inv.push_str(&format!("    let {} = p.state[{k}];\n", back('r', fw, k)));
         }
         for t in fw..80 {
-            let kw = self.kw_expr(t, K1[t / 20], lv, inv);
+            let kw = self.kw_expr(t, k1(t), lv, inv);
             let f = ["ch", "parity", "maj", "parity"][t / 20];
             let (a, b, c, d, e) = (
                 n('a', t),
@@ -382,8 +370,8 @@ impl Layout {
         for t in 0..rounds {
             if lv[t] == Level::Const {
                 let k = match self.alg {
-                    HashAlg::Sha256 => K[t],
-                    HashAlg::Sha1 => K1[t / 20],
+                    HashAlg::Sha256 => K256[t],
+                    HashAlg::Sha1 => k1(t),
                 };
                 kw[t] = k.wrapping_add(w[t]);
             }
@@ -392,8 +380,12 @@ impl Layout {
         let mut s = *mid;
         for (t, &k) in kw[..self.fw].iter().enumerate() {
             match self.alg {
-                HashAlg::Sha256 => round(&mut s, k),
-                HashAlg::Sha1 => sha1_round(&mut s, t, k),
+                HashAlg::Sha256 => sha256_round(&mut s, k),
+                HashAlg::Sha1 => {
+                    let mut s5: [u32; 5] = s[..5].try_into().expect("five words");
+                    sha1_round(&mut s5, t, k);
+                    s[..5].copy_from_slice(&s5);
+                }
             }
         }
         Pre {
@@ -419,43 +411,6 @@ fn sha256_tap(dist: usize) -> usize {
         15 => 2,
         _ => 3,
     }
-}
-
-fn ssig0(x: u32) -> u32 {
-    x.rotate_right(7) ^ x.rotate_right(18) ^ (x >> 3)
-}
-
-fn ssig1(x: u32) -> u32 {
-    x.rotate_right(17) ^ x.rotate_right(19) ^ (x >> 10)
-}
-
-/// One SHA-256 round with `kw` = K[t] + W[t].
-fn round(s: &mut [u32; 8], kw: u32) {
-    let [a, b, c, d, e, f, g, h] = *s;
-    let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-    let ch = g ^ (e & (f ^ g));
-    let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(kw);
-    let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-    let maj = (a & b) | (c & (a | b));
-    let t2 = s0.wrapping_add(maj);
-    *s = [t1.wrapping_add(t2), a, b, c, d.wrapping_add(t1), e, f, g];
-}
-
-/// One SHA-1 round (t < 20 here: the host only runs rounds before the nonce's words)
-/// with `kw` = K + W[t], on state words 0..5.
-fn sha1_round(s: &mut [u32; 8], t: usize, kw: u32) {
-    let [a, b, c, d, e, ..] = *s;
-    let f = match t / 20 {
-        0 => d ^ (b & (c ^ d)),
-        2 => (b & c) | (d & (b | c)),
-        _ => b ^ c ^ d,
-    };
-    let temp = a
-        .rotate_left(5)
-        .wrapping_add(f)
-        .wrapping_add(e)
-        .wrapping_add(kw);
-    s[..5].copy_from_slice(&[temp, a, b.rotate_left(30), c, d]);
 }
 
 /// Per-dispatch constants (see [`Layout::precompute`]).

@@ -130,25 +130,7 @@ impl Lanes for u32 {
     }
 }
 
-pub(crate) const K256: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
-
-const fn k1(t: usize) -> u32 {
-    match t / 20 {
-        0 => 0x5A827999,
-        1 => 0x6ED9EBA1,
-        2 => 0x8F1BBCDC,
-        _ => 0xCA62C1D6,
-    }
-}
+use grindstone_core::sha::{K256, k1};
 
 /// Which schedule words depend on the varying word, for a specialisation `vw`
 /// (`0`: every word may vary). `taps` are the schedule's back references.
@@ -231,7 +213,7 @@ impl Pre256 {
         // Rounds 0..VW, then round VW without its W term.
         let mut s = *mid;
         for &k in &kw[..VW] {
-            sha256_round_scalar(&mut s, k);
+            grindstone_core::sha::sha256_round(&mut s, k);
         }
         let [a, b, c_, d, e, f, g, h] = s;
         let t1 = h
@@ -248,17 +230,6 @@ impl Pre256 {
             h0: mid[0],
         }
     }
-}
-
-#[inline(always)]
-fn sha256_round_scalar(s: &mut [u32; 8], kw: u32) {
-    let [a, b, c, d, e, f, g, h] = *s;
-    let t1 = h
-        .wrapping_add(u32::big_sigma1(e))
-        .wrapping_add(u32::ch(e, f, g))
-        .wrapping_add(kw);
-    let t2 = u32::big_sigma0(a).wrapping_add(u32::maj(a, b, c));
-    *s = [t1.wrapping_add(t2), a, b, c, d.wrapping_add(t1), e, f, g];
 }
 
 impl Pre1 {
@@ -288,7 +259,7 @@ impl Pre1 {
         }
         let mut s = [mid[0], mid[1], mid[2], mid[3], mid[4]];
         for (t, &k) in kw[..VW].iter().enumerate() {
-            sha1_round_scalar(&mut s, t, k);
+            grindstone_core::sha::sha1_round(&mut s, t, k);
         }
         let [a, b, c_, d, e] = s;
         let a_add = a
@@ -313,16 +284,6 @@ fn sha1_f<V: Lanes>(t: usize, b: V, c: V, d: V) -> V {
         2 => V::maj(b, c, d),
         _ => V::xor3(b, c, d),
     }
-}
-
-fn sha1_round_scalar(s: &mut [u32; 5], t: usize, kw: u32) {
-    let [a, b, c, d, e] = *s;
-    let tmp = a
-        .rotate_left(5)
-        .wrapping_add(sha1_f(t, b, c, d))
-        .wrapping_add(e)
-        .wrapping_add(kw);
-    *s = [tmp, a, b.rotate_left(30), c, d];
 }
 
 /// Unrolls `$body` for every `T` in 0..64 (or 0..80) as a const generic.

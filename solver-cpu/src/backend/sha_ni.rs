@@ -11,7 +11,7 @@ use grindstone_core::job::BLOCK_LEN;
 use grindstone_core::{Filter, HashAlg, Job};
 
 use super::drive::{Group, Words, drive, layout, words};
-use super::lanes::K256;
+use grindstone_core::sha::{K256, k1, sha1_round, sha256_round};
 
 /// Whether this CPU can run the backend.
 pub fn is_available() -> bool {
@@ -57,26 +57,6 @@ struct Chunk256 {
     m: [__m128i; 4],
     k: [__m128i; 16],
     h0: u32,
-}
-
-#[inline(always)]
-fn sha256_round(s: &mut [u32; 8], kw: u32) {
-    let [a, b, c, d, e, f, g, h] = *s;
-    let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-    let ch = g ^ (e & (f ^ g));
-    let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(kw);
-    let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-    let maj = (a & b) | (c & (a | b));
-    *s = [
-        t1.wrapping_add(s0).wrapping_add(maj),
-        a,
-        b,
-        c,
-        d.wrapping_add(t1),
-        e,
-        f,
-        g,
-    ];
 }
 
 /// Replaces lane `lane` (0..4) of `v` with `x`.
@@ -196,24 +176,6 @@ struct Chunk1 {
     h0: u32,
 }
 
-#[inline(always)]
-fn sha1_round(s: &mut [u32; 5], t: usize, w: u32) {
-    let [a, b, c, d, e] = *s;
-    let (f, k) = match t / 20 {
-        0 => (d ^ (b & (c ^ d)), 0x5A827999),
-        1 => (b ^ c ^ d, 0x6ED9EBA1),
-        2 => ((b & c) | (d & (b | c)), 0x8F1BBCDC),
-        _ => (b ^ c ^ d, 0xCA62C1D6),
-    };
-    let tmp = a
-        .rotate_left(5)
-        .wrapping_add(f)
-        .wrapping_add(e)
-        .wrapping_add(k)
-        .wrapping_add(w);
-    *s = [tmp, a, b.rotate_left(30), c, d];
-}
-
 /// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words). `st` is
 /// (abcd, abcd before the previous quad).
 #[inline(always)]
@@ -260,7 +222,7 @@ impl Group for Sha1Ni {
         let start = vw & !3;
         let mut s = [mid[0], mid[1], mid[2], mid[3], mid[4]];
         for (t, &wt) in w.iter().enumerate().take(start) {
-            sha1_round(&mut s, t, wt);
+            sha1_round(&mut s, t, k1(t).wrapping_add(wt));
         }
         let v = |i: usize| w[i] as i32;
         // SAFETY: only reached inside `search_sha_ni` (SSE2 detected).
