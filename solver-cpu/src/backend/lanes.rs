@@ -506,9 +506,11 @@ pub(crate) fn search<V: Lanes>(job: &Job, range: Range<u64>) -> Option<u64> {
 
 /// Two vectors processed side by side: twice the lanes, two independent dependency
 /// chains for the out-of-order core to overlap.
+#[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 pub(crate) struct Pair<V>(V, V);
 
+#[cfg(target_arch = "x86_64")]
 impl<V: Lanes> Lanes for Pair<V> {
     const N: usize = 2 * V::N;
     #[inline(always)]

@@ -17,6 +17,8 @@ use grindstone_core::Job;
 
 use crate::Error;
 
+#[cfg(target_arch = "aarch64")]
+mod arm_sha2;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
@@ -38,6 +40,9 @@ pub enum Backend {
     ShaNi,
     /// 8 lanes of AVX2 (x86-64), with per-chunk precomputation.
     Avx2,
+    /// The ARMv8 SHA instructions (aarch64 with the SHA2 extension), two candidates per
+    /// evaluation, with per-chunk precomputation.
+    ArmSha2,
     /// One lane of portable Rust, with per-chunk precomputation.
     Scalar,
     /// Midstate plus the RustCrypto `sha2`/`sha1` compression functions, one candidate at
@@ -50,6 +55,7 @@ impl Backend {
     /// Every backend this build knows, in the order [`Backend::detect`] prefers them.
     #[cfg(target_arch = "aarch64")]
     pub const ALL: &'static [Backend] = &[
+        Backend::ArmSha2,
         Backend::Portable,
         Backend::Scalar,
         Backend::Avx512,
@@ -64,6 +70,7 @@ impl Backend {
         Backend::Avx2,
         Backend::Scalar,
         Backend::Portable,
+        Backend::ArmSha2,
     ];
 
     /// The backend's name (`--backend NAME`).
@@ -72,6 +79,7 @@ impl Backend {
             Backend::Avx512 => "avx512",
             Backend::ShaNi => "sha-ni",
             Backend::Avx2 => "avx2",
+            Backend::ArmSha2 => "arm-sha2",
             Backend::Scalar => "scalar",
             Backend::Portable => "portable",
         }
@@ -88,6 +96,10 @@ impl Backend {
             Backend::Avx2 => avx2::is_available(),
             #[cfg(not(target_arch = "x86_64"))]
             Backend::Avx512 | Backend::ShaNi | Backend::Avx2 => false,
+            #[cfg(target_arch = "aarch64")]
+            Backend::ArmSha2 => arm_sha2::is_available(),
+            #[cfg(not(target_arch = "aarch64"))]
+            Backend::ArmSha2 => false,
             Backend::Scalar | Backend::Portable => true,
         }
     }
@@ -159,6 +171,10 @@ impl Backend {
             Backend::Avx2 => avx2::search(job, range),
             #[cfg(not(target_arch = "x86_64"))]
             Backend::Avx512 | Backend::ShaNi | Backend::Avx2 => portable::search(job, range),
+            #[cfg(target_arch = "aarch64")]
+            Backend::ArmSha2 => arm_sha2::search(job, range),
+            #[cfg(not(target_arch = "aarch64"))]
+            Backend::ArmSha2 => portable::search(job, range),
             Backend::Scalar => scalar::search(job, range),
             Backend::Portable => portable::search(job, range),
         }
