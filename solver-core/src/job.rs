@@ -490,6 +490,11 @@ impl Job {
         self.range.clone()
     }
 
+    /// `range` clamped to the job's index range (empty when they do not overlap).
+    pub fn clamp(&self, range: Range<u64>) -> Range<u64> {
+        range.start.max(self.range.start)..range.end.min(self.range.end)
+    }
+
     /// The digest predicate.
     pub fn predicate(&self) -> &Predicate {
         &self.predicate
@@ -577,6 +582,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn clamp_keeps_ranges_inside_the_job() {
+        let job = Job::new(
+            HashAlg::Sha256,
+            b"p",
+            2,
+            Alphabet::Decimal,
+            b"",
+            zero_target(),
+        )
+        .unwrap()
+        .with_range(10..50)
+        .unwrap();
+        assert_eq!(job.clamp(0..100), 10..50);
+        assert_eq!(job.clamp(20..30), 20..30);
+        assert_eq!(job.clamp(40..u64::MAX), 40..50);
+        assert!(job.clamp(60..70).is_empty());
+        assert!(job.clamp(0..5).is_empty());
     }
 
     #[test]

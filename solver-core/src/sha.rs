@@ -75,6 +75,38 @@ pub fn sha1_round(s: &mut [u32; 5], t: usize, kw: u32) {
     *s = [tmp, a, b.rotate_left(30), c, d];
 }
 
+/// The sixteen big-endian message words of a block.
+#[inline]
+pub fn block_words(block: &[u8; crate::job::BLOCK_LEN]) -> [u32; 16] {
+    let mut w = [0u32; 16];
+    for (i, c) in block.chunks_exact(4).enumerate() {
+        w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+    }
+    w
+}
+
+/// The SHA-256 state after rounds `0..w.len()` from `mid`, with `w[t]` the message (or
+/// schedule) word of round `t`: the kernels' "rounds before the first varying word".
+pub fn sha256_prefix(mid: &[u32; 8], w: &[u32]) -> [u32; 8] {
+    debug_assert!(w.len() <= 64);
+    let mut s = *mid;
+    for (&k, &wt) in K256.iter().zip(w) {
+        sha256_round(&mut s, k.wrapping_add(wt));
+    }
+    s
+}
+
+/// The SHA-1 state `a..e` after rounds `0..w.len()` from the first five words of `mid`
+/// (see [`sha256_prefix`]).
+pub fn sha1_prefix(mid: &[u32; 8], w: &[u32]) -> [u32; 5] {
+    debug_assert!(w.len() <= 80);
+    let mut s = [mid[0], mid[1], mid[2], mid[3], mid[4]];
+    for (t, &wt) in w.iter().enumerate() {
+        sha1_round(&mut s, t, k1(t).wrapping_add(wt));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,9 +120,7 @@ mod tests {
         block[3] = 0x80;
         block[63] = 24;
         let mut w = [0u32; 80];
-        for (i, c) in block.chunks_exact(4).enumerate() {
-            w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-        }
+        w[..16].copy_from_slice(&block_words(&block));
         let mut w256 = w;
         for t in 16..64 {
             w256[t] = ssig1(w256[t - 2])
@@ -99,19 +129,13 @@ mod tests {
                 .wrapping_add(w256[t - 16]);
         }
         let iv = crate::HashAlg::Sha256.initial_state();
-        let mut s = iv;
-        for (&k, &wt) in K256.iter().zip(&w256) {
-            sha256_round(&mut s, k.wrapping_add(wt));
-        }
+        let s = sha256_prefix(&iv, &w256[..64]);
         assert_eq!(s[0].wrapping_add(iv[0]), 0xba7816bf);
         for t in 16..80 {
             w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
         }
         let iv1 = crate::HashAlg::Sha1.initial_state();
-        let mut s: [u32; 5] = iv1[..5].try_into().unwrap();
-        for (t, &wt) in w.iter().enumerate() {
-            sha1_round(&mut s, t, k1(t).wrapping_add(wt));
-        }
+        let s = sha1_prefix(&iv1, &w);
         assert_eq!(s[0].wrapping_add(iv1[0]), 0xa9993e36);
     }
 }

@@ -291,8 +291,7 @@ pub fn search_many(
 ) -> Result<ManyReport, Error> {
     let started = Instant::now();
     let k = k.max(1);
-    let jr = job.range();
-    let (start, end) = (range.start.max(jr.start), range.end.min(jr.end));
+    let Range { start, end } = job.clamp(range);
     let threads = if opts.threads == 0 {
         default_threads()
     } else {

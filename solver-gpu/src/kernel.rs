@@ -15,7 +15,7 @@
 //! what varies.
 
 use grindstone_core::job::BLOCK_LEN;
-use grindstone_core::sha::{K256, k1, sha1_round, sha256_round, ssig0, ssig1};
+use grindstone_core::sha::{K256, block_words, k1, sha1_prefix, sha256_prefix, ssig0, ssig1};
 use grindstone_core::{Alphabet, HashAlg, Job};
 
 /// The search skeleton (`shaders/search.wgsl`), shared by both hashes.
@@ -47,8 +47,6 @@ pub struct Layout {
     pub alg: HashAlg,
     /// The nonce alphabet.
     pub alphabet: Alphabet,
-    /// The alphabet's size.
-    pub radix: u32,
     /// Message word of the first varying character.
     pub fw: usize,
     /// Message word of the last character.
@@ -95,12 +93,16 @@ impl Layout {
         Some(Layout {
             alg: job.alg(),
             alphabet: nf.alphabet,
-            radix,
             fw,
             vw,
             last_shift,
             inv,
         })
+    }
+
+    /// The alphabet's size.
+    pub fn radix(&self) -> u32 {
+        self.alphabet.radix() as u32
     }
 
     /// Nonce characters the kernel varies: the invocation ones and the last.
@@ -110,12 +112,12 @@ impl Layout {
 
     /// `radix^low_chars`: indices per high part.
     pub fn low_space(&self) -> u64 {
-        u64::from(self.radix).pow(self.low_chars() as u32)
+        u64::from(self.radix()).pow(self.low_chars() as u32)
     }
 
     /// `radix^inv`: invocation digit values per high part.
     pub fn inv_space(&self) -> u64 {
-        u64::from(self.radix).pow(self.inv.len() as u32)
+        u64::from(self.radix()).pow(self.inv.len() as u32)
     }
 
     /// Rounds (and schedule words) of the hash.
@@ -231,7 +233,7 @@ impl Layout {
             .replace("return 48u + v; //@SYM", &sym)
             .replace(
                 "const RADIX: u32 = 64u; //@RADIX",
-                &format!("const RADIX: u32 = {}u;", self.radix),
+                &format!("const RADIX: u32 = {}u;", self.radix()),
             )
             .replace("    q = q; //@INVOCATION\n", &inv)
             .replace("        let digest0 = local; //@CANDIDATE\n", &cand)
@@ -338,9 +340,7 @@ impl Layout {
         let lv = self.levels();
         let rounds = self.rounds();
         let mut w = [0u32; MAX_ROUNDS];
-        for (i, c) in block.chunks_exact(4).enumerate() {
-            w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-        }
+        w[..16].copy_from_slice(&block_words(&block));
         let taps = self.taps();
         for t in 16..rounds {
             // The constant terms; a constant word has nothing else.
@@ -377,17 +377,15 @@ impl Layout {
             }
         }
         let mid = job.midstate();
-        let mut s = *mid;
-        for (t, &k) in kw[..self.fw].iter().enumerate() {
-            match self.alg {
-                HashAlg::Sha256 => sha256_round(&mut s, k),
-                HashAlg::Sha1 => {
-                    let mut s5: [u32; 5] = s[..5].try_into().expect("five words");
-                    sha1_round(&mut s5, t, k);
-                    s[..5].copy_from_slice(&s5);
-                }
+        // Rounds before the first varying word (SHA-1 keeps its five words at the front).
+        let s = match self.alg {
+            HashAlg::Sha256 => sha256_prefix(mid, &w[..self.fw]),
+            HashAlg::Sha1 => {
+                let mut s = [0u32; 8];
+                s[..5].copy_from_slice(&sha1_prefix(mid, &w[..self.fw]));
+                s
             }
-        }
+        };
         Pre {
             state: s,
             w,

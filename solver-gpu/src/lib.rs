@@ -388,8 +388,7 @@ impl Gpu {
         let k = k.max(1);
         let layout = Layout::of(job).ok_or_else(|| unsupported(job))?;
         let pipeline = self.pipeline(&layout)?;
-        let jr = job.range();
-        let (start, end) = (range.start.max(jr.start), range.end.min(jr.end));
+        let Range { start, end } = job.clamp(range);
         let mut run = Run::new(self, job, &layout, &pipeline, end);
         let mut hits: Vec<(u64, Digest)> = Vec::new();
         let mut next = start;
@@ -581,7 +580,7 @@ impl<'a> Run<'a> {
     /// Submits a dispatch starting at index `cur`; returns the next index to search.
     fn submit(&mut self, cur: u64) -> Result<u64, Error> {
         let l = self.layout;
-        let radix = u64::from(l.radix);
+        let radix = u64::from(l.radix());
         let high = cur / l.low_space();
         let off = cur % l.low_space();
         let q0 = off / radix;

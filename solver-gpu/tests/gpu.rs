@@ -87,7 +87,7 @@ fn layouts_cover_the_planner() {
     let l = Layout::of(plan.job()).expect("planner jobs run on the GPU");
     assert_eq!(l.vw, 13);
     assert_eq!(l.fw, 12);
-    assert_eq!(l.radix, 64);
+    assert_eq!(l.radix(), 64);
     // So do hashcash stamps.
     let stamp = grindstone_core::schemes::hashcash::MintRequest {
         bits: 20,

@@ -9,7 +9,7 @@ use std::arch::aarch64::*;
 use std::ops::Range;
 
 use grindstone_core::job::BLOCK_LEN;
-use grindstone_core::sha::{K256, k1, sha1_round, sha256_round};
+use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_prefix};
 use grindstone_core::{Filter, HashAlg, Job};
 
 use super::drive::{Group, Words, drive, layout, words};
@@ -114,10 +114,7 @@ impl Group for Sha256Arm {
     fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Chunk256 {
         let w = words(block);
         let start = vw & !3;
-        let mut s = *mid;
-        for t in 0..start {
-            sha256_round(&mut s, K256[t].wrapping_add(w[t]));
-        }
+        let s = sha256_prefix(mid, &w[..start]);
         Chunk256 {
             start,
             abcd: quad_of(&s[..4]),
@@ -201,10 +198,7 @@ impl Group for Sha1Arm {
     fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Chunk1 {
         let w = words(block);
         let start = vw & !3;
-        let mut s = [mid[0], mid[1], mid[2], mid[3], mid[4]];
-        for (t, &wt) in w.iter().enumerate().take(start) {
-            sha1_round(&mut s, t, k1(t).wrapping_add(wt));
-        }
+        let s = sha1_prefix(mid, &w[..start]);
         Chunk1 {
             start,
             abcd: quad_of(&s[..4]),

@@ -12,15 +12,7 @@ use std::ops::Range;
 use grindstone_core::job::BLOCK_LEN;
 use grindstone_core::{Filter, Job};
 
-/// Big-endian message words of a block.
-#[inline(always)]
-pub(crate) fn words(block: &[u8; BLOCK_LEN]) -> [u32; 16] {
-    let mut w = [0u32; 16];
-    for (i, c) in block.chunks_exact(4).enumerate() {
-        w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-    }
-    w
-}
+pub(crate) use grindstone_core::sha::block_words as words;
 
 /// The varying word of a group's candidates.
 #[derive(Clone, Copy)]
@@ -104,8 +96,10 @@ pub(crate) fn layout(job: &Job) -> Option<Layout> {
 #[inline(always)]
 pub(crate) fn drive<G: Group>(job: &Job, lay: &Layout, range: Range<u64>) -> Option<u64> {
     let nf = job.nonce();
-    let jr = job.range();
-    let (mut cur, end) = (range.start.max(jr.start), range.end.min(jr.end));
+    let Range {
+        start: mut cur,
+        end,
+    } = job.clamp(range);
     let filter = job.filter();
     let sym = nf.alphabet.symbols();
     let next = nf.alphabet.successors();

@@ -130,7 +130,7 @@ impl Lanes for u32 {
     }
 }
 
-use grindstone_core::sha::{K256, k1};
+use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_prefix};
 
 /// Which schedule words depend on the varying word, for a specialisation `vw`
 /// (`0`: every word may vary). `taps` are the schedule's back references.
@@ -211,10 +211,7 @@ impl Pre256 {
             kw[t] = K256[t].wrapping_add(w[t]);
         }
         // Rounds 0..VW, then round VW without its W term.
-        let mut s = *mid;
-        for &k in &kw[..VW] {
-            grindstone_core::sha::sha256_round(&mut s, k);
-        }
+        let s = sha256_prefix(mid, &w[..VW]);
         let [a, b, c_, d, e, f, g, h] = s;
         let t1 = h
             .wrapping_add(u32::big_sigma1(e))
@@ -257,10 +254,7 @@ impl Pre1 {
             }
             kw[t] = k1(t).wrapping_add(w[t]);
         }
-        let mut s = [mid[0], mid[1], mid[2], mid[3], mid[4]];
-        for (t, &k) in kw[..VW].iter().enumerate() {
-            grindstone_core::sha::sha1_round(&mut s, t, k);
-        }
+        let s = sha1_prefix(mid, &w[..VW]);
         let [a, b, c_, d, e] = s;
         let a_add = a
             .rotate_left(5)

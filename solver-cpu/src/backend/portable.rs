@@ -7,8 +7,7 @@ use grindstone_core::{HashAlg, Job};
 
 /// See the [backend contract](super).
 pub fn search(job: &Job, range: Range<u64>) -> Option<u64> {
-    let jr = job.range();
-    let range = range.start.max(jr.start)..range.end.min(jr.end);
+    let range = job.clamp(range);
     if range.is_empty() {
         return None;
     }

@@ -11,7 +11,7 @@ use grindstone_core::job::BLOCK_LEN;
 use grindstone_core::{Filter, HashAlg, Job};
 
 use super::drive::{Group, Words, drive, layout, words};
-use grindstone_core::sha::{K256, k1, sha1_round, sha256_round};
+use grindstone_core::sha::{K256, sha1_prefix, sha256_prefix};
 
 /// Whether this CPU can run the backend.
 pub fn is_available() -> bool {
@@ -110,10 +110,7 @@ impl Group for Sha256Ni {
     fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Chunk256 {
         let w = words(block);
         let start = vw & !1;
-        let mut s = *mid;
-        for t in 0..start {
-            sha256_round(&mut s, K256[t].wrapping_add(w[t]));
-        }
+        let s = sha256_prefix(mid, &w[..start]);
         let [a, b, c, d, e, f, g, h] = s.map(|x| x as i32);
         let v = |i: usize| w[i] as i32;
         let k = |i: usize| K256[i] as i32;
@@ -220,10 +217,7 @@ impl Group for Sha1Ni {
     fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Chunk1 {
         let w = words(block);
         let start = vw & !3;
-        let mut s = [mid[0], mid[1], mid[2], mid[3], mid[4]];
-        for (t, &wt) in w.iter().enumerate().take(start) {
-            sha1_round(&mut s, t, k1(t).wrapping_add(wt));
-        }
+        let s = sha1_prefix(mid, &w[..start]);
         let v = |i: usize| w[i] as i32;
         // SAFETY: only reached inside `search_sha_ni` (SSE2 detected).
         unsafe {
