@@ -58,11 +58,21 @@ impl Default for Pricing {
 
 impl Pricing {
     /// The difficulty of a call to `tool`, or `None` when it is free.
+    ///
+    /// Only an exact name is free; a price applies to every name equal to the listed
+    /// one but for ASCII case (the highest such price wins), so an upstream that looks
+    /// tools up case-insensitively cannot be asked for `SEARCH` at the default price.
     pub fn price(&self, tool: &str) -> Option<f64> {
         if self.free.iter().any(|f| f == tool) {
             return None;
         }
-        let d = self.tools.get(tool).copied().unwrap_or(self.default);
+        let d = self
+            .tools
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case(tool))
+            .map(|(_, d)| *d)
+            .reduce(f64::max)
+            .unwrap_or(self.default);
         (d > 0.0).then_some(d)
     }
 }

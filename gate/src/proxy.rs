@@ -1,6 +1,11 @@
 //! The gating proxy: forwards MCP Streamable HTTP traffic (JSON and SSE responses,
-//! `Mcp-Session-Id`, any method and path) to an upstream MCP server, and demands proof of
-//! work for priced `tools/call` requests.
+//! `Mcp-Session-Id`, any path) to an upstream MCP server, and demands proof of work for
+//! priced `tools/call` requests.
+//!
+//! **Fail closed.** A priced call reaches the upstream only with a valid payment. Every
+//! request is first read strictly by [`rpc::inspect`]: a method, encoding or body the
+//! proxy cannot read exactly is refused (405, 415 or 400 with a JSON-RPC error), never
+//! forwarded, whatever a laxer upstream parser would make of it.
 //!
 //! A priced call passes with either
 //!
@@ -15,6 +20,7 @@
 //! the `PoW` credential are removed before forwarding.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
@@ -28,6 +34,7 @@ use grindstone_core::schemes::gate::{AUTH_SCHEME, parse_solution_header};
 use serde_json::{Value, json};
 
 use crate::gate::{Gate, GateError, VerifyRequest};
+use crate::rpc::{self, Inspected, Refusal};
 use crate::stats::Stats;
 
 /// Largest request body forwarded, in bytes.
@@ -48,17 +55,33 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// A proxy in front of `upstream` (`http://host:port/mcp`).
-    pub fn new(gate: Arc<Gate>, upstream: &str) -> Result<Self, String> {
+    /// A proxy in front of `upstream` (`http://host:port/mcp` or `https://...`). HTTPS
+    /// upstreams are verified against the platform's roots, plus the PEM certificates in
+    /// `upstream_ca` (a private CA) when given.
+    pub fn new(
+        gate: Arc<Gate>,
+        upstream: &str,
+        upstream_ca: Option<&Path>,
+    ) -> Result<Self, String> {
         let upstream = reqwest::Url::parse(upstream)
             .map_err(|e| format!("bad upstream URL {upstream:?}: {e}"))?;
         if !matches!(upstream.scheme(), "http" | "https") {
-            return Err(format!("upstream must be an http:// URL, not {upstream}"));
+            return Err(format!(
+                "upstream must be an http:// or https:// URL, not {upstream}"
+            ));
         }
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| e.to_string())?;
+        crate::server::install_crypto_provider();
+        let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        if let Some(p) = upstream_ca {
+            let pem = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            if certs.is_empty() {
+                return Err(format!("{}: no PEM certificate in the file", p.display()));
+            }
+            b = b.tls_certs_merge(certs);
+        }
+        let client = b.build().map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Self {
             gate,
             upstream,
@@ -84,35 +107,39 @@ struct PricedCall {
     id: Value,
 }
 
-/// The priced `tools/call` messages of a JSON-RPC body (a message or a batch).
-fn priced_calls(gate: &Gate, body: &[u8]) -> Vec<PricedCall> {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        return Vec::new();
-    };
-    let msgs = match v {
-        Value::Array(a) => a,
-        v => vec![v],
-    };
-    msgs.into_iter()
-        .filter(|m| m.get("method").and_then(Value::as_str) == Some("tools/call"))
-        .filter_map(|m| {
-            let tool = m
-                .pointer("/params/name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let price = gate.config().pricing.price(&tool)?;
+/// The priced `tools/call` messages of an inspected body.
+fn priced_calls(gate: &Gate, inspected: &Inspected) -> Vec<PricedCall> {
+    inspected
+        .tool_calls()
+        .filter_map(|(tool, id)| {
+            let price = gate.config().pricing.price(tool)?;
             Some(PricedCall {
-                tool,
+                tool: tool.to_string(),
                 price,
-                id: m.get("id").cloned().unwrap_or(Value::Null),
+                id: id.clone(),
             })
         })
         .collect()
 }
 
+/// The answer to a request the proxy will not forward.
+fn refused(r: &Refusal) -> Response {
+    let mut resp = json_response(
+        r.status(),
+        json!({"jsonrpc": "2.0", "id": null,
+               "error": {"code": r.rpc_code(), "message": r.to_string()}}),
+    );
+    if r.status() == StatusCode::METHOD_NOT_ALLOWED {
+        resp.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
+        );
+    }
+    resp
+}
+
 /// Splits `Authorization` values into the PoW token (if any) and the other credentials.
-fn split_authorization(headers: &HeaderMap) -> (Option<String>, Vec<String>) {
+pub fn split_authorization(headers: &HeaderMap) -> (Option<String>, Vec<String>) {
     let mut token = None;
     let mut rest = Vec::new();
     for v in headers.get_all(header::AUTHORIZATION) {
@@ -299,22 +326,27 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let inspected = match rpc::inspect(&method, &headers, &body) {
+        Ok(i) => i,
+        Err(r) => {
+            Stats::inc(&p.gate.stats().proxy_refused);
+            return refused(&r);
+        }
+    };
     let mut new_token = None;
-    if method == Method::POST {
-        let calls = priced_calls(&p.gate, &body);
-        if !calls.is_empty() {
-            match check_payment(&p.gate, &headers, &calls).await {
-                Payment::Paid(t) => new_token = t,
-                Payment::Required(reason) => {
-                    return payment_required(&p.gate, &calls[0], &peer.ip().to_string(), reason);
-                }
-                Payment::Unavailable(e) => {
-                    return json_response(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        json!({"jsonrpc": "2.0", "id": calls[0].id,
-                               "error": {"code": -32603, "message": e.to_string()}}),
-                    );
-                }
+    let calls = priced_calls(&p.gate, &inspected);
+    if !calls.is_empty() {
+        match check_payment(&p.gate, &headers, &calls).await {
+            Payment::Paid(t) => new_token = t,
+            Payment::Required(reason) => {
+                return payment_required(&p.gate, &calls[0], &peer.ip().to_string(), reason);
+            }
+            Payment::Unavailable(e) => {
+                return json_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"jsonrpc": "2.0", "id": calls[0].id,
+                           "error": {"code": -32603, "message": e.to_string()}}),
+                );
             }
         }
     }

@@ -43,6 +43,7 @@ counters! {
     token_checks_failed: "Token checks that failed.",
     proxy_forwarded: "Requests the gating proxy forwarded upstream.",
     proxy_payment_required: "Requests the gating proxy answered with 402.",
+    proxy_refused: "Requests the gating proxy refused unread (bad method, encoding or body).",
 }
 
 impl Stats {

@@ -2,21 +2,30 @@
 
 usage: upstream_mcp.py PORT
 
-Tools: `search` (priced in the tests) echoes its query and the credentials it received, so
-the tests can check what the gate forwards; `status` is free.
+It answers both the legacy session path and the 2026-07-28 stateless path (chosen per
+request by the SDK from `MCP-Protocol-Version`). Tools: `search` (priced in the tests)
+echoes its query and the credentials it received, so the tests can check what the gate
+forwards, and appends a line to $UPSTREAM_COUNT_FILE (when set) each time it runs, so the
+tests can count priced executions; `status` is free; `slow` sleeps (for shutdown tests).
 """
 
 import json
+import os
 import sys
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 
 server = MCPServer("upstream-test")
+COUNT_FILE = os.environ.get("UPSTREAM_COUNT_FILE")
 
 
 @server.tool()
 def search(query: str, ctx: Context) -> str:
     """Echo the query and the headers that reached the upstream."""
+    if COUNT_FILE:
+        with open(COUNT_FILE, "a") as f:
+            f.write("search\n")
     h = ctx.headers or {}
     get = lambda k: h.get(k) if hasattr(h, "get") else None
     return json.dumps(
@@ -35,7 +44,12 @@ def status() -> str:
     return json.dumps({"ok": True})
 
 
-if __name__ == "__main__":
-    import anyio
+@server.tool()
+async def slow(seconds: float) -> str:
+    """Answers after `seconds`."""
+    await anyio.sleep(seconds)
+    return json.dumps({"slept": seconds})
 
+
+if __name__ == "__main__":
     anyio.run(lambda: server.run_streamable_http_async(port=int(sys.argv[1])))
