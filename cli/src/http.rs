@@ -11,7 +11,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), grindstone::http::PowError> {
-//! let client = grindstone::http::PowClient::new(reqwest::Client::new());
+//! let client = grindstone::http::PowClient::with_defaults()?;
 //! let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search"}}"#;
 //! let req = client
 //!     .inner()
@@ -80,8 +80,30 @@ fn pow_challenge(resp: &Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A `reqwest::ClientBuilder` ready for HTTPS: it makes `ring` the process's rustls
+/// provider first (grindstone builds reqwest with rustls but without a default provider,
+/// to stay free of C build dependencies). Roots are the platform's; add a private CA with
+/// [`reqwest::ClientBuilder::tls_certs_merge`] or [`tls_certs_only`](reqwest::ClientBuilder::tls_certs_only).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    install_crypto_provider();
+    reqwest::Client::builder()
+}
+
+/// Makes `ring` the process's rustls crypto provider unless one is installed already; a
+/// `reqwest::Client` cannot be built for HTTPS without one.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl PowClient {
-    /// Wraps `inner`, solving with the default options and a 60-second timeout.
+    /// A client with reqwest's defaults (HTTPS with the platform's roots; see
+    /// [`client_builder`]), solving with the default options and a 60-second timeout.
+    pub fn with_defaults() -> Result<Self, PowError> {
+        Ok(Self::new(client_builder().build()?))
+    }
+
+    /// Wraps `inner`, solving with the default options and a 60-second timeout. Build
+    /// `inner` with [`client_builder`] (or call [`install_crypto_provider`] first).
     pub fn new(inner: reqwest::Client) -> Self {
         Self {
             inner,

@@ -2,7 +2,7 @@
 //! solutions in order of cost, issuing and checking tokens.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use grindstone_core::schemes::captcha_mcp::VerifyMsg;
@@ -11,7 +11,7 @@ use grindstone_core::{Difficulty, VerifyError};
 use serde_json::{Number, Value, json};
 
 use crate::config::{DynamicPolicy, GateConfig};
-use crate::key::ServerKey;
+use crate::key::KeyRing;
 use crate::stats::Stats;
 use crate::store::{ReplayStore, StoreError};
 use crate::token::{self, TokenClaims, TokenError};
@@ -217,9 +217,9 @@ impl Dynamic {
     }
 }
 
-/// The gate: key, replay store, configuration and counters.
+/// The gate: keys, replay store, configuration and counters.
 pub struct Gate {
-    key: ServerKey,
+    keys: RwLock<Arc<KeyRing>>,
     store: ReplayStore,
     cfg: GateConfig,
     stats: Stats,
@@ -227,8 +227,9 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// A gate with this key, store and configuration.
-    pub fn new(key: ServerKey, store: ReplayStore, cfg: GateConfig) -> Self {
+    /// A gate with these keys (a [`KeyRing`] or one [`ServerKey`](crate::ServerKey)),
+    /// store and configuration.
+    pub fn new(keys: impl Into<KeyRing>, store: ReplayStore, cfg: GateConfig) -> Self {
         let dynamic = cfg.dynamic.clone().map(|policy| {
             Mutex::new(Dynamic {
                 policy,
@@ -240,7 +241,7 @@ impl Gate {
             })
         });
         Self {
-            key,
+            keys: RwLock::new(Arc::new(keys.into())),
             store,
             cfg,
             stats: Stats::default(),
@@ -265,7 +266,18 @@ impl Gate {
 
     /// Whether the key is random (challenges die with the process).
     pub fn key_is_ephemeral(&self) -> bool {
-        self.key.is_ephemeral()
+        self.keys().is_ephemeral()
+    }
+
+    /// The keys in use.
+    pub fn keys(&self) -> Arc<KeyRing> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the keys (rotation): new challenges and tokens are signed with the new
+    /// ring's current key; those of keys no longer in the ring stop verifying.
+    pub fn set_keys(&self, keys: KeyRing) {
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
     }
 
     /// Issues a challenge for `scope` at `base` bits (plus the dynamic surcharge, if
@@ -301,17 +313,20 @@ impl Gate {
         let k = self.cfg.solutions;
         grindstone_core::schemes::sha256_bits::per_solution_difficulty(d, k)
             .map_err(|e| GateError::Malformed(format!("difficulty {d} with {k} solutions: {e}")))?;
+        let keys = self.keys();
+        let key = keys.current();
         let claims = Claims {
             alg: ALGORITHM.into(),
             d: number,
             exp,
             scope: scope.into(),
             k,
+            kid: Some(key.kid().to_string()),
         };
         let (id, salt) = (random_hex(16), random_hex(16));
         let unsigned = GateChallenge::new(&id, &salt, claims.clone(), &[])
             .map_err(|e| GateError::Malformed(e.to_string()))?;
-        let mac = self.key.sign_challenge(&unsigned.signed_bytes());
+        let mac = key.sign_challenge(&unsigned.signed_bytes());
         let ch = GateChallenge::new(&id, &salt, claims, &mac).expect("validated above");
         Stats::inc(&self.stats.challenges_issued);
         Ok(ch)
@@ -388,7 +403,17 @@ impl Gate {
         }
         let ch = GateChallenge::from_parts(id, &req.salt, sig).map_err(malformed)?;
         let mac = ch.mac().map_err(malformed)?;
-        if !self.key.verify_challenge(&ch.signed_bytes(), &mac) {
+        let keys = self.keys();
+        let Some(key) = keys.get(ch.claims.kid.as_deref()) else {
+            return Err(GateError::invalid(
+                "bad_signature",
+                format!(
+                    "challenge signed with key {:?}, which this gate no longer holds",
+                    ch.claims.kid.as_deref().unwrap_or("")
+                ),
+            ));
+        };
+        if !key.verify_challenge(&ch.signed_bytes(), &mac) {
             return Err(GateError::invalid(
                 "bad_signature",
                 "signature does not match (tampered, or issued by another server)",
@@ -449,7 +474,7 @@ impl Gate {
         }
         let d = pow.difficulty().bits();
         let token = token::issue(
-            &self.key,
+            keys.current(),
             &ch.claims.scope,
             d,
             &ch.id,
@@ -493,7 +518,7 @@ impl Gate {
         scope: Option<&str>,
         min_d: Option<f64>,
     ) -> Result<TokenClaims, GateError> {
-        let r = token::check(&self.key, token, scope, min_d, self.cfg.clock_skew_secs)
+        let r = token::check(&self.keys(), token, scope, min_d, self.cfg.clock_skew_secs)
             .map_err(GateError::from);
         Stats::inc(if r.is_ok() {
             &self.stats.token_checks_ok
@@ -523,6 +548,7 @@ impl Gate {
             },
             "token_ttl_secs": self.cfg.token_ttl_secs,
             "challenge_ttl_secs": self.cfg.challenge_ttl_secs,
+            "keys": self.keys().kids(),
         })
     }
 
@@ -546,11 +572,11 @@ impl Gate {
                 rate,
             ),
         ];
-        if let ReplayStore::Memory(m) = &self.store {
+        if let Some(n) = self.store.entries() {
             g.push((
                 "replay_store_entries",
-                "Entries in the memory replay store.",
-                m.len() as f64,
+                "Entries in the replay store (memory or durable).",
+                n as f64,
             ));
         }
         self.stats.prometheus(&g)
@@ -560,6 +586,7 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ServerKey;
 
     fn gate() -> Gate {
         Gate::new(
@@ -655,6 +682,58 @@ mod tests {
         assert_eq!(s.replays.load(std::sync::atomic::Ordering::Relaxed), 1);
     }
 
+    #[tokio::test]
+    async fn key_rotation_keeps_old_challenges_and_tokens_until_the_key_is_removed() {
+        let (a, b) = ("rotation-key-a-0123456789", "rotation-key-b-0123456789");
+        let ring = |s: &[&str]| KeyRing::from_secrets("test", s).unwrap();
+        let g = Gate::new(ring(&[a]), ReplayStore::memory(100), GateConfig::default());
+        let kid_a = g.keys().current().kid().to_string();
+        let old1 = g.issue("s", 4.0, None).unwrap();
+        let old2 = g.issue("s", 4.0, None).unwrap();
+        let old3 = g.issue("s", 4.0, None).unwrap();
+        assert_eq!(old1.claims.kid.as_deref(), Some(kid_a.as_str()));
+        let token_a = g
+            .verify(&req(&old1, &solve(&old1)), None)
+            .await
+            .unwrap()
+            .token;
+        // Rotate: B signs, A still verifies.
+        g.set_keys(ring(&[b, a]));
+        let new = g.issue("s", 4.0, None).unwrap();
+        assert_ne!(new.claims.kid.as_deref(), Some(kid_a.as_str()));
+        let token_b = g
+            .verify(&req(&new, &solve(&new)), None)
+            .await
+            .unwrap()
+            .token;
+        assert!(g.check_token(&token_a, Some("s"), None).is_ok());
+        assert!(g.check_token(&token_b, Some("s"), None).is_ok());
+        g.set_keys(ring(&[a]));
+        // Old key current again for a moment: a challenge under A is checked by A.
+        assert!(g.verify(&req(&old2, &solve(&old2)), None).await.is_ok());
+        // A removed: what it signed is refused.
+        g.set_keys(ring(&[b]));
+        let e = g
+            .verify(&req(&old3, &solve(&old3)), None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "bad_signature");
+        assert!(e.to_string().contains("no longer holds"), "{e}");
+        assert_eq!(
+            g.check_token(&token_a, None, None).unwrap_err().code(),
+            "bad_token"
+        );
+        assert!(g.check_token(&token_b, None, None).is_ok());
+        // A claim naming another key id cannot borrow a key: the MAC decides.
+        let mut forged = new.claims.clone();
+        forged.kid = Some(kid_a.clone());
+        let f = GateChallenge::new(&new.id, &new.salt, forged, &new.mac().unwrap()).unwrap();
+        g.set_keys(ring(&[b, a]));
+        let e = g.verify(&req(&f, &solve(&f)), None).await.unwrap_err();
+        assert_eq!(e.code(), "bad_signature");
+        assert_eq!(g.status_json()["keys"].as_array().unwrap().len(), 2);
+    }
+
     #[test]
     fn dynamic_difficulty_rises_and_decays() {
         let cfg = GateConfig {
@@ -665,7 +744,7 @@ mod tests {
             }),
             ..GateConfig::default()
         };
-        let g = Gate::new(ServerKey::random(), ReplayStore::memory(10), cfg);
+        let g = Gate::new(KeyRing::random(), ReplayStore::memory(10), cfg);
         let first = g.issue("s", 10.0, Some("c1")).unwrap();
         assert!(first.difficulty().unwrap().bits() >= 10.0);
         let mut last = 0.0;

@@ -142,6 +142,7 @@ async fn stats(State(api): State<Api>) -> Response {
     let st = api.gate.status_json();
     s["store"] = st["store"].clone();
     s["difficulty"] = st["difficulty"].clone();
+    s["keys"] = st["keys"].clone();
     reply(200, s)
 }
 
@@ -177,18 +178,4 @@ pub fn router(api: Api, mcp: Option<(GateTools, Vec<String>)>) -> Router {
         r = r.nest_service("/mcp", http_service(tools, hosts));
     }
     r.layer(DefaultBodyLimit::max(MAX_BODY))
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

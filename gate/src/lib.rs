@@ -14,16 +14,19 @@
 #![warn(missing_docs)]
 
 pub mod config;
+mod durable;
 pub mod gate;
 pub mod http;
 pub mod key;
 pub mod mcp;
 pub mod proxy;
+pub mod rpc;
+pub mod server;
 pub mod stats;
 pub mod store;
 pub mod token;
 
 pub use config::{GateConfig, Pricing};
 pub use gate::{Gate, GateError, Verified, VerifyRequest};
-pub use key::ServerKey;
+pub use key::{KeyRing, KeySource, ServerKey};
 pub use store::ReplayStore;

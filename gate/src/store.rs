@@ -1,16 +1,24 @@
 //! The replay store: a challenge id is spent exactly once.
 //!
+//! * [`DurableStore`]: an embedded database file (redb), committed with `fsync`
+//!   before a spend is answered, so spent stays spent across restarts and crashes; the
+//!   default whenever the gate's key outlives the process.
 //! * [`MemoryStore`]: in-process, sharded, bounded; entries expire with their challenge; expired
 //!   entries are purged a few at a time on each insert (never a full sweep that would
 //!   stall a request); at the configured maximum of unexpired entries it refuses (the gate
-//!   answers 503) rather than forget one.
-//! * Redis: `SET grindstone:spent:<id> 1 NX EX <ttl>`, atomic across gate instances.
+//!   answers 503) rather than forget one. Single-process and restart-unsafe: a restart
+//!   with the same key reopens every spent challenge that has not expired.
+//! * Redis: `SET grindstone:spent:<id> 1 NX EX <ttl>`, atomic across gate instances
+//!   (durable across Redis restarts only as far as Redis persists: `appendonly yes`,
+//!   `appendfsync always`).
 //!
 //! Either way, a store that cannot answer makes verification fail closed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
+
+pub use crate::durable::{DurableError, DurableStore};
 
 /// Expired entries purged per insert.
 const PURGE_PER_INSERT: usize = 64;
@@ -99,6 +107,24 @@ impl MemoryStore {
         Ok(true)
     }
 
+    /// Marks `id` spent until `expires_at` whatever the bound (for entries loaded from
+    /// a durable store, which may hold more than this bound).
+    pub fn insert_unbounded(&self, id: &str, expires_at: i64) {
+        let mut g = self.shard(id).lock().unwrap_or_else(|e| e.into_inner());
+        if g.expiry.insert(id.to_string(), expires_at).is_none() {
+            g.by_expiry
+                .entry(expires_at)
+                .or_default()
+                .push(id.to_string());
+        }
+    }
+
+    /// Whether `id` is spent and its entry has not expired at `now`.
+    pub fn contains(&self, id: &str, now: i64) -> bool {
+        let g = self.shard(id).lock().unwrap_or_else(|e| e.into_inner());
+        g.expiry.get(id).is_some_and(|&exp| exp >= now)
+    }
+
     /// Entries held (expired ones not yet purged included).
     pub fn len(&self) -> usize {
         self.shards
@@ -115,6 +141,8 @@ impl MemoryStore {
 
 /// Where spent challenge ids are kept.
 pub enum ReplayStore {
+    /// In a database file, durably.
+    Durable(DurableStore),
     /// In this process.
     Memory(MemoryStore),
     /// In Redis, shared by gate instances.
@@ -148,11 +176,26 @@ impl ReplayStore {
         Ok(store)
     }
 
-    /// `"memory"` or `"redis"`.
+    /// The durable store at `path` (see [`DurableStore::open`]).
+    pub fn durable(path: &std::path::Path, max: usize) -> Result<Self, DurableError> {
+        DurableStore::open(path, max, crate::gate::unix_now()).map(Self::Durable)
+    }
+
+    /// `"durable"`, `"memory"` or `"redis"`.
     pub fn kind(&self) -> &'static str {
         match self {
+            Self::Durable(_) => "durable",
             Self::Memory(_) => "memory",
             Self::Redis(_) => "redis",
+        }
+    }
+
+    /// Entries held, for the stores that count them here.
+    pub fn entries(&self) -> Option<usize> {
+        match self {
+            Self::Durable(d) => Some(d.len()),
+            Self::Memory(m) => Some(m.len()),
+            Self::Redis(_) => None,
         }
     }
 
@@ -160,6 +203,7 @@ impl ReplayStore {
     /// `Ok(false)`: it already was.
     pub async fn spend(&self, id: &str, expires_at: i64, now: i64) -> Result<bool, StoreError> {
         match self {
+            Self::Durable(d) => d.spend(id, expires_at, now).await,
             Self::Memory(m) => m.spend(id, expires_at, now),
             Self::Redis(cm) => {
                 let ttl = (expires_at - now).max(1);
@@ -181,7 +225,7 @@ impl ReplayStore {
     /// Whether the store answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Self::Memory(_) => Ok(()),
+            Self::Durable(_) | Self::Memory(_) => Ok(()),
             Self::Redis(cm) => {
                 let mut c = cm.clone();
                 let _: String = redis::cmd("PING")

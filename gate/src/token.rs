@@ -4,7 +4,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::key::ServerKey;
+use crate::key::{KeyRing, ServerKey};
 
 /// Default token lifetime: 5 minutes.
 pub const DEFAULT_TTL_SECS: u64 = 300;
@@ -57,7 +57,7 @@ pub enum TokenError {
     },
 }
 
-/// Issues a token.
+/// Issues a token signed with `key`, whose id goes in the JWT header (`kid`).
 pub fn issue(key: &ServerKey, scope: &str, d: f64, jti: &str, now: i64, ttl: u64) -> String {
     let claims = TokenClaims {
         iss: ISSUER.into(),
@@ -68,18 +68,21 @@ pub fn issue(key: &ServerKey, scope: &str, d: f64, jti: &str, now: i64, ttl: u64
         jti: jti.into(),
         method: "pow".into(),
     };
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(key.kid().to_string());
     jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
+        &header,
         &claims,
         &EncodingKey::from_secret(key.token_secret()),
     )
     .expect("HS256 signing of plain claims cannot fail")
 }
 
-/// Checks a token's signature and expiry (with `leeway` seconds of clock skew), then
-/// optionally its scope (`*` tokens fit any scope) and the difficulty it paid.
+/// Checks a token's signature (under the key of the ring its `kid` names) and expiry
+/// (with `leeway` seconds of clock skew), then optionally its scope (`*` tokens fit any
+/// scope) and the difficulty it paid.
 pub fn check(
-    key: &ServerKey,
+    keys: &KeyRing,
     token: &str,
     scope: Option<&str>,
     min_d: Option<f64>,
@@ -88,6 +91,14 @@ pub fn check(
     if token.len() > 4096 {
         return Err(TokenError::Invalid("too long".into()));
     }
+    let header =
+        jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
+    let key = keys.get(header.kid.as_deref()).ok_or_else(|| {
+        TokenError::Invalid(format!(
+            "signed with key {:?}, which this gate no longer holds",
+            header.kid.as_deref().unwrap_or("")
+        ))
+    })?;
     let mut v = Validation::new(Algorithm::HS256);
     v.leeway = leeway;
     v.set_issuer(&[ISSUER]);
@@ -134,26 +145,32 @@ mod tests {
             .unwrap()
             .as_secs() as i64;
         let t = issue(&k, "tool:search", 16.0, "cid", now, 300);
-        let c = check(&k, &t, Some("tool:search"), Some(16.0), 0).unwrap();
+        let ring = KeyRing::single(k.clone());
+        let c = check(&ring, &t, Some("tool:search"), Some(16.0), 0).unwrap();
         assert_eq!(c.jti, "cid");
         assert!(matches!(
-            check(&k, &t, Some("tool:other"), None, 0),
+            check(&ring, &t, Some("tool:other"), None, 0),
             Err(TokenError::WrongScope { .. })
         ));
         assert!(matches!(
-            check(&k, &t, None, Some(20.0), 0),
+            check(&ring, &t, None, Some(20.0), 0),
             Err(TokenError::TooCheap { .. })
         ));
         let other = ServerKey::from_secret(b"0123456789abcdef0124").unwrap();
         assert!(matches!(
-            check(&other, &t, None, None, 0),
+            check(&KeyRing::single(other.clone()), &t, None, None, 0),
             Err(TokenError::Invalid(_))
         ));
+        // Rotation: a ring holding the old key still accepts its tokens.
+        let both =
+            KeyRing::from_secrets("t", ["0123456789abcdef0124", "0123456789abcdef0123"]).unwrap();
+        assert_eq!(both.current().kid(), other.kid());
+        assert!(check(&both, &t, None, None, 0).is_ok());
         let old = issue(&k, "x", 1.0, "c", now - 1000, 300);
-        assert_eq!(check(&k, &old, None, None, 0), Err(TokenError::Expired));
+        assert_eq!(check(&ring, &old, None, None, 0), Err(TokenError::Expired));
         let mut tampered = t.clone();
         tampered.insert(t.len() / 2, 'A');
-        assert!(check(&k, &tampered, None, None, 0).is_err());
-        assert!(check(&k, "garbage", None, None, 0).is_err());
+        assert!(check(&ring, &tampered, None, None, 0).is_err());
+        assert!(check(&ring, "garbage", None, None, 0).is_err());
     }
 }

@@ -4,15 +4,49 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::anyhow;
 use grindstone_gate::config::GateConfig;
 use grindstone_gate::http::{self, Api};
 use grindstone_gate::mcp::{GateTools, serve_stdio};
 use grindstone_gate::proxy::Proxy;
-use grindstone_gate::{Gate, ReplayStore, ServerKey};
+use grindstone_gate::server::{self, ServeOptions};
+use grindstone_gate::{Gate, KeySource, ReplayStore};
 
 use super::{CmdResult, Failure, bad, fail, parse_duration};
+
+/// Where spent challenge ids are kept (`--store`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreSpec {
+    /// In this process only (`memory`).
+    Memory,
+    /// In Redis (`redis://...` or `rediss://...`).
+    Redis(String),
+    /// In a database file.
+    File(PathBuf),
+}
+
+fn parse_store(s: &str) -> Result<StoreSpec, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty store: give a file path, `memory` or a redis:// URL".into());
+    }
+    Ok(if t == "memory" {
+        StoreSpec::Memory
+    } else if t.starts_with("redis://")
+        || t.starts_with("rediss://")
+        || t.starts_with("redis+unix://")
+    {
+        StoreSpec::Redis(t.to_string())
+    } else {
+        StoreSpec::File(PathBuf::from(t))
+    })
+}
+
+fn parse_duration_arg(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map_err(|e| e.to_string())
+}
 
 /// Options shared by `serve` and `gate`.
 #[derive(clap::Args, Debug)]
@@ -27,17 +61,38 @@ pub struct GateArgs {
     #[arg(long, short = 'd', value_name = "BITS")]
     pub difficulty: Option<f64>,
     /// Token lifetime (e.g. 5m; overrides the config).
-    #[arg(long, value_name = "DURATION")]
-    pub token_ttl: Option<String>,
-    /// Share the replay store through Redis (redis://host:port/db); default: in memory.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub token_ttl: Option<Duration>,
+    /// Replay store: a database file (durable across restarts and crashes), `memory`
+    /// (this process only: a restart forgets what was spent), or `redis://host:port/db`
+    /// (shared by several gates). Default: a file under $XDG_STATE_HOME/grindstone (or
+    /// ~/.local/state/grindstone, shared by this user's gates) when the key persists,
+    /// memory with a random key.
+    #[arg(long, value_name = "PATH|memory|redis://...", value_parser = parse_store)]
+    pub store: Option<StoreSpec>,
+    /// Share the replay store through Redis (the same as `--store redis://...`).
+    #[arg(long, value_name = "URL", conflicts_with = "store")]
     pub redis: Option<String>,
-    /// File holding the server key (GRIND_GATE_KEY takes precedence).
-    #[arg(long, value_name = "FILE")]
+    /// Key file (one key per line, newest first) or directory of key files; SIGHUP
+    /// reloads it. GRIND_GATE_KEY (keys separated by commas) takes precedence.
+    #[arg(long, value_name = "FILE|DIR")]
     pub key_file: Option<PathBuf>,
     /// Host header values to accept on /mcp besides loopback (DNS-rebinding protection).
     #[arg(long = "allowed-host", value_name = "HOST")]
     pub allowed_hosts: Vec<String>,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Time a client gets to send its request headers (and to finish a TLS handshake);
+    /// also how long an idle connection is kept.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration_arg)]
+    pub header_timeout: Duration,
+    /// On SIGTERM or Ctrl-C: how long requests in flight get to finish.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration_arg)]
+    pub shutdown_grace: Duration,
 }
 
 #[derive(clap::Args, Debug)]
@@ -59,15 +114,35 @@ pub struct ServeArgs {
 pub struct GateProxyArgs {
     #[command(flatten)]
     pub gate: GateArgs,
-    /// The MCP server to protect (Streamable HTTP endpoint, e.g. http://127.0.0.1:8000/mcp).
+    /// The MCP server to protect (Streamable HTTP endpoint, e.g. http://127.0.0.1:8000/mcp
+    /// or https://...).
     #[arg(long, value_name = "URL")]
     pub upstream: String,
+    /// PEM certificate(s) of a private CA to trust for an https:// upstream, besides the
+    /// platform's roots.
+    #[arg(long, value_name = "FILE")]
+    pub upstream_ca: Option<PathBuf>,
     /// Port (0 picks a free one; the address is printed on stderr).
     #[arg(long, default_value_t = 8788)]
     pub port: u16,
 }
 
-async fn build_gate(a: &GateArgs) -> Result<Arc<Gate>, Failure> {
+/// The default file of the durable replay store, shared by this user's `grind serve`
+/// and `grind gate` processes.
+fn default_store_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/state"))
+        })?;
+    Some(base.join("grindstone").join("spent.redb"))
+}
+
+/// The gate, and a line describing its keys and store for the startup message.
+async fn build_gate(a: &GateArgs) -> Result<(Arc<Gate>, KeySource, String), Failure> {
     let mut cfg = match &a.config {
         Some(p) => GateConfig::from_file(p).map_err(bad)?,
         None => GateConfig::default(),
@@ -75,25 +150,104 @@ async fn build_gate(a: &GateArgs) -> Result<Arc<Gate>, Failure> {
     if let Some(d) = a.difficulty {
         cfg.pricing.default = d;
     }
-    if let Some(t) = &a.token_ttl {
-        cfg.token_ttl_secs = parse_duration(t).map_err(bad)?.as_secs();
+    if let Some(t) = a.token_ttl {
+        cfg.token_ttl_secs = t.as_secs();
     }
     cfg.validate().map_err(bad)?;
     let env_key = std::env::var("GRIND_GATE_KEY").ok();
-    let key = ServerKey::load(env_key.as_deref(), a.key_file.as_deref()).map_err(bad)?;
-    if key.is_ephemeral() {
+    let source = KeySource::pick(env_key.as_deref(), a.key_file.as_deref());
+    let keys = source.load().map_err(bad)?;
+    let spec = match (&a.store, &a.redis) {
+        (_, Some(url)) => StoreSpec::Redis(url.clone()),
+        (Some(s), None) => s.clone(),
+        (None, None) if source.persists() => StoreSpec::File(default_store_path().ok_or_else(|| {
+            bad(anyhow!(
+                "neither XDG_STATE_HOME nor HOME is set: give the replay store's file with --store PATH"
+            ))
+        })?),
+        (None, None) => StoreSpec::Memory,
+    };
+    let (store, store_desc) = match &spec {
+        StoreSpec::Redis(url) => (
+            ReplayStore::redis(url)
+                .await
+                .map_err(|e| fail(anyhow!("replay store {url}: {e}")))?,
+            "redis".to_string(),
+        ),
+        StoreSpec::File(p) => (
+            ReplayStore::durable(p, cfg.max_store_entries).map_err(|e| fail(anyhow!(e)))?,
+            format!("durable {}", p.display()),
+        ),
+        StoreSpec::Memory => (ReplayStore::memory(cfg.max_store_entries), "memory".into()),
+    };
+    let desc = if keys.is_ephemeral() {
         eprintln!(
             "grind: warning: no GRIND_GATE_KEY or --key-file: using a random key; challenges and \
-             tokens will not survive a restart or be shared between instances"
+             tokens will not survive a restart (a restart invalidates them all) or be shared \
+             between instances"
         );
-    }
-    let store = match &a.redis {
-        Some(url) => ReplayStore::redis(url)
-            .await
-            .map_err(|e| fail(anyhow!("--redis {url}: {e}")))?,
-        None => ReplayStore::memory(cfg.max_store_entries),
+        format!("random key, store {store_desc}")
+    } else {
+        if spec == StoreSpec::Memory {
+            eprintln!(
+                "grind: warning: --store memory with a persistent key: a restart forgets which \
+                 challenges were spent, and accepts them again until they expire"
+            );
+        }
+        let kids = keys.kids();
+        format!(
+            "key {}{}, store {store_desc}",
+            kids[0],
+            if kids.len() > 1 {
+                format!(" (+{} accepted)", kids.len() - 1)
+            } else {
+                String::new()
+            }
+        )
     };
-    Ok(Arc::new(Gate::new(key, store, cfg)))
+    Ok((Arc::new(Gate::new(keys, store, cfg)), source, desc))
+}
+
+/// Reloads the keys on SIGHUP (rotation without a restart).
+fn reload_keys_on_sighup(gate: Arc<Gate>, source: KeySource) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            if !source.persists() {
+                eprintln!("grind: SIGHUP: the key is random; nothing to reload");
+                continue;
+            }
+            match source.load() {
+                Ok(keys) => {
+                    let kids = keys.kids().join(", ");
+                    gate.set_keys(keys);
+                    eprintln!("grind: keys reloaded: signing with the first of {kids}");
+                }
+                Err(e) => eprintln!("grind: keys not reloaded ({e}); the current keys stay"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = (gate, source);
+}
+
+fn tls(a: &GateArgs) -> Result<Option<server::TlsAcceptor>, Failure> {
+    match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => Ok(Some(server::tls_acceptor(c, k).map_err(bad)?)),
+        _ => Ok(None),
+    }
+}
+
+fn serve_options(a: &GateArgs) -> Result<ServeOptions, Failure> {
+    Ok(ServeOptions {
+        header_timeout: a.header_timeout,
+        shutdown_grace: a.shutdown_grace,
+        tls: tls(a)?,
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -129,7 +283,8 @@ async fn listen(bind: IpAddr, port: u16) -> Result<tokio::net::TcpListener, Fail
 
 pub fn serve(a: ServeArgs) -> CmdResult {
     runtime()?.block_on(async move {
-        let gate = build_gate(&a.gate).await?;
+        let opts = serve_options(&a.gate)?;
+        let (gate, source, desc) = build_gate(&a.gate).await?;
         let d = gate.config().pricing.default;
         let tools = GateTools::new(gate.clone(), a.scope.clone(), d);
         if a.stdio {
@@ -138,6 +293,7 @@ pub fn serve(a: ServeArgs) -> CmdResult {
                 .map_err(|e| fail(anyhow!("MCP over stdio: {e}")))?;
             return Ok(ExitCode::SUCCESS);
         }
+        reload_keys_on_sighup(gate.clone(), source);
         let listener = listen(a.gate.bind, a.port).await?;
         let addr = listener.local_addr().map_err(|e| fail(anyhow!(e)))?;
         let api = Api {
@@ -146,14 +302,10 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         };
         let router = http::router(api, Some((tools, a.gate.allowed_hosts.clone())));
         eprintln!(
-            "grind serve: listening on http://{addr} (API at /api, MCP at /mcp, store {})",
-            if a.gate.redis.is_some() {
-                "redis"
-            } else {
-                "memory"
-            }
+            "grind serve: listening on {}://{addr} (API at /api, MCP at /mcp, {desc})",
+            if opts.tls.is_some() { "https" } else { "http" }
         );
-        http::serve(listener, router, shutdown_signal())
+        server::serve(listener, router, opts, shutdown_signal())
             .await
             .map_err(|e| fail(anyhow!("server: {e}")))?;
         Ok(ExitCode::SUCCESS)
@@ -162,15 +314,19 @@ pub fn serve(a: ServeArgs) -> CmdResult {
 
 pub fn gate(a: GateProxyArgs) -> CmdResult {
     runtime()?.block_on(async move {
-        let gate = build_gate(&a.gate).await?;
-        let proxy = Proxy::new(gate, &a.upstream).map_err(|e| bad(anyhow!(e)))?;
+        let opts = serve_options(&a.gate)?;
+        let (gate, source, desc) = build_gate(&a.gate).await?;
+        let proxy = Proxy::new(gate.clone(), &a.upstream, a.upstream_ca.as_deref())
+            .map_err(|e| bad(anyhow!(e)))?;
+        reload_keys_on_sighup(gate, source);
         let listener = listen(a.gate.bind, a.port).await?;
         let addr = listener.local_addr().map_err(|e| fail(anyhow!(e)))?;
         eprintln!(
-            "grind gate: listening on http://{addr}, forwarding to {}",
+            "grind gate: listening on {}://{addr}, forwarding to {} ({desc})",
+            if opts.tls.is_some() { "https" } else { "http" },
             a.upstream
         );
-        http::serve(listener, proxy.router(), shutdown_signal())
+        server::serve(listener, proxy.router(), opts, shutdown_signal())
             .await
             .map_err(|e| fail(anyhow!("server: {e}")))?;
         Ok(ExitCode::SUCCESS)

@@ -4,8 +4,8 @@
 //! the key); this module only parses and formats.
 //!
 //! A challenge has an `id`, a `salt`, and a `signature` of two base64url parts,
-//! `<claims>.<mac>`, where `claims` is compact JSON `{"alg","d","exp","scope"}` and `mac`
-//! is an HMAC-SHA256 over [`GateChallenge::signed_bytes`]. So the captcha-mcp `verify`
+//! `<claims>.<mac>`, where `claims` is compact JSON `{"alg","d","exp","scope","k"?,"kid"?}`
+//! and `mac` is an HMAC-SHA256 over [`GateChallenge::signed_bytes`]. So the captcha-mcp `verify`
 //! input `{salt, nonce, id, signature}` carries everything the gate checks, and nothing
 //! in it can be changed without breaking the MAC.
 //!
@@ -51,6 +51,10 @@ pub struct Claims {
     /// Solutions asked for (omitted when 1).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub k: u32,
+    /// Id of the server key that signed the challenge (omitted by servers without key
+    /// rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
 }
 
 fn one() -> u32 {
@@ -369,6 +373,7 @@ mod tests {
             exp: 1_800_000_000,
             scope: "tool:search".into(),
             k: 1,
+            kid: None,
         };
         GateChallenge::new("0123abcd", "feedbeef", claims, &[7u8; 32]).unwrap()
     }
