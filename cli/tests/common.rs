@@ -3,6 +3,10 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use reqwest::blocking::{Client, Response};
+use serde_json::{Value, json};
 
 /// Runs the built `grind` with `args` and optional stdin.
 pub fn grind(args: &[&str], stdin: Option<&str>) -> Output {
@@ -124,14 +128,35 @@ impl Drop for Server {
 /// The key every test gate shares (so instances can verify each other's challenges).
 pub const TEST_KEY: &str = "grindstone-test-key-0123456789abcdef";
 
-/// Starts `grind <args> --port 0` and waits for its "listening on http://ADDR" line.
+/// The state folder of the grind processes this test binary starts (their default
+/// durable replay store lives there, not in the developer's home).
+pub fn test_state_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("grind-test-state-{}", std::process::id()))
+}
+
+/// A `grind` command with the test environment: the shared test key, no forced backend,
+/// the test state folder.
+pub fn grind_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grind"));
+    cmd.env("GRIND_GATE_KEY", TEST_KEY)
+        .env("XDG_STATE_HOME", test_state_dir())
+        .env("NODEVICE_SELECT", "1")
+        .env_remove("GRIND_BACKEND");
+    cmd
+}
+
+/// Starts `grind <args> --port 0` and waits for its "listening on http(s)://ADDR" line.
 pub fn spawn_grind(args: &[&str]) -> Server {
+    spawn_grind_with(grind_command(), args)
+}
+
+/// Starts `cmd <args> --port 0` (a [`grind_command`], changed as a test needs) and waits
+/// for its "listening on" line.
+pub fn spawn_grind_with(mut cmd: Command, args: &[&str]) -> Server {
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grind"))
+    let mut child = cmd
         .args(args)
         .args(["--port", "0"])
-        .env("GRIND_GATE_KEY", TEST_KEY)
-        .env_remove("GRIND_BACKEND")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -142,7 +167,8 @@ pub fn spawn_grind(args: &[&str]) -> Server {
     let mut addr = None;
     for line in lines.by_ref() {
         let line = line.expect("stderr is text");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
+        if let Some(rest) = line.split("listening on http").nth(1) {
+            let rest = rest.trim_start_matches('s').trim_start_matches("://");
             addr = Some(rest.split([' ', ',']).next().unwrap().to_string());
             break;
         }
@@ -163,4 +189,261 @@ pub fn wait_for_port(addr: &str) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     panic!("nothing listens on {addr}");
+}
+
+/// Makes `ring` the rustls provider of this test process (reqwest needs one).
+pub fn tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub fn client() -> Client {
+    tls_provider();
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub fn json_of(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().unwrap();
+    let v =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status} not JSON ({e}): {text}"));
+    (status, v)
+}
+
+pub fn get(addr: &str, path: &str) -> (u16, Value) {
+    json_of(client().get(format!("http://{addr}{path}")).send().unwrap())
+}
+
+pub fn post(addr: &str, path: &str, body: &str) -> (u16, Value) {
+    json_of(
+        client()
+            .post(format!("http://{addr}{path}"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap(),
+    )
+}
+
+/// `grind solve -` on a challenge JSON: the verify request JSON.
+pub fn solve_json(challenge: &Value) -> Value {
+    let o = grind(&["solve", "-"], Some(&challenge.to_string()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+pub struct Redis(pub std::process::Child);
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn start_redis(port: u16) -> Redis {
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    wait_for_port(&format!("127.0.0.1:{port}"));
+    Redis(child)
+}
+
+pub fn python(args: &[&str]) -> (bool, String) {
+    let o = Command::new("python3")
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+pub const PY_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
+
+/// A minimal MCP Streamable HTTP client: one JSON-RPC message, JSON or SSE answer.
+/// The JSON-RPC answer in an MCP HTTP response body: plain JSON or an SSE stream.
+pub fn rpc_answer(text: &str) -> Value {
+    if text.trim().is_empty() {
+        return Value::Null;
+    }
+    if let Ok(v) = serde_json::from_str(text) {
+        return v;
+    }
+    let data = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(str::trim)
+        .find(|d| d.contains("\"id\""))
+        .unwrap_or_else(|| panic!("no JSON-RPC answer in {text}"));
+    serde_json::from_str(data).unwrap()
+}
+
+pub struct Mcp {
+    pub url: String,
+    pub session: Option<String>,
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Mcp {
+    pub fn send(&mut self, msg: Value, extra: &[(&str, &str)]) -> Answer {
+        let mut r = client()
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18");
+        if let Some(s) = &self.session {
+            r = r.header("mcp-session-id", s);
+        }
+        for (k, v) in extra {
+            r = r.header(*k, *v);
+        }
+        let resp = r.body(msg.to_string()).send().unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if let Some(s) = headers.get("mcp-session-id") {
+            self.session = Some(s.to_str().unwrap().to_string());
+        }
+        let body = rpc_answer(&resp.text().unwrap());
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn call(&mut self, id: u64, tool: &str, extra: &[(&str, &str)]) -> Answer {
+        self.send(
+            json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                   "params": {"name": tool, "arguments": {"query": "grindstone"}}}),
+            extra,
+        )
+    }
+}
+
+pub fn tool_text(a: &Answer) -> Value {
+    assert_eq!(a.status, 200, "{}", a.body);
+    serde_json::from_str(a.body["result"]["content"][0]["text"].as_str().unwrap()).unwrap()
+}
+
+pub fn start_upstream() -> (Server, String) {
+    start_upstream_env(&[])
+}
+
+/// The Python SDK upstream with extra environment (e.g. `UPSTREAM_COUNT_FILE`).
+pub fn start_upstream_env(env: &[(&str, &str)]) -> (Server, String) {
+    let port = free_port();
+    let child = Command::new("python3")
+        .args([&format!("{PY_DIR}/upstream_mcp.py"), &port.to_string()])
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let addr = format!("127.0.0.1:{port}");
+    wait_for_port(&addr);
+    (
+        Server {
+            child,
+            addr: addr.clone(),
+        },
+        format!("http://{addr}/mcp"),
+    )
+}
+
+/// The Python SDK's MCP server behind `grind gate` with the config `text` (written to
+/// `name`); returns (upstream, gate).
+pub fn gated_mcp(name: &str, text: &str) -> (Server, Server) {
+    let (up, upstream) = start_upstream();
+    let cfg = write_config(name, text);
+    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    (up, gate)
+}
+
+pub fn write_config(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("grind-gate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+pub fn connect(addr: &str) -> Mcp {
+    let mut m = Mcp {
+        url: format!("http://{addr}/mcp"),
+        session: None,
+    };
+    let init = m.send(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "grind-test", "version": "1"}}}),
+        &[],
+    );
+    assert_eq!(init.status, 200, "{}", init.body);
+    assert!(
+        m.session.is_some(),
+        "the session id passes through the gate"
+    );
+    let n = m.send(
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        &[],
+    );
+    assert!(n.status < 300);
+    m
+}
+
+/// `n` distinct, already solved `/api/verify` bodies for challenges of `bits` signed
+/// offline with [`TEST_KEY`] (as `gate/examples/presolve.rs`), valid for an hour.
+pub fn presolved(n: usize, bits: f64) -> Vec<String> {
+    use grindstone_gate::{Gate, GateConfig, ReplayStore, ServerKey};
+    let gate = Gate::new(
+        ServerKey::from_secret(TEST_KEY.as_bytes()).unwrap(),
+        ReplayStore::memory(1),
+        GateConfig::default(),
+    );
+    let exp = grindstone_gate::gate::unix_now() + 3600;
+    (0..n)
+        .map(|_| {
+            let ch = gate.issue_expiring("api", bits, exp).unwrap();
+            let plan = ch.pow().unwrap().plan();
+            let i = grindstone_core::reference::search(plan.job(), plan.job().range()).unwrap();
+            json!({"salt": ch.salt, "nonce": plan.nonce(i), "id": ch.id,
+                   "signature": ch.signature()})
+            .to_string()
+        })
+        .collect()
+}
+
+/// Sends a signal to a child process (`TERM`, `HUP`, `KILL`).
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{sig}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{sig} {}", child.id());
 }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Verify throughput of the replay stores under the same wrk load, alternating, a fresh
+# server (and a fresh store) per run: POST /api/verify with distinct pre-solved bodies
+# (gate/examples/verify_load.lua), then GET /health on the same server for reference.
+#
+#   bench/scripts/gate_load.sh                 # memory, durable, redis x 3 rounds
+#   STORES="memory durable" ROUNDS=5 DUR=4s CONN=64 bench/scripts/gate_load.sh
+#
+# Needs wrk (and redis-server for the redis rows). wrk and the server share the machine.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+STORES=${STORES:-"memory durable redis"}
+ROUNDS=${ROUNDS:-3}
+DUR=${DUR:-4s}
+CONN=${CONN:-64}
+BITS=${BITS:-4}
+POOL_N=${POOL_N:-400000}
+export GRIND_GATE_KEY=${GRIND_GATE_KEY:-bench-key-0123456789abcdef0123456789}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cargo build --release -q -p grindstone --bin grind
+cargo build --release -q -p grindstone-gate --example presolve
+grind=target/release/grind
+echo "presolving $POOL_N challenges at $BITS bits..." >&2
+target/release/examples/presolve "$POOL_N" "$BITS" > "$work/pool.jsonl"
+
+port=18787
+start() { # store -> pid on stdout
+  local spec=$1
+  "$grind" serve --port $port --store "$spec" 2> "$work/serve.log" &
+  local pid=$!
+  for _ in $(seq 100); do
+    grep -q "listening on" "$work/serve.log" 2>/dev/null && break
+    sleep 0.05
+  done
+  echo $pid
+}
+
+redis_pid=""
+if [[ " $STORES " == *" redis "* ]]; then
+  redis-server --port 16379 --save "" --appendonly no > /dev/null &
+  redis_pid=$!
+  sleep 0.5
+fi
+
+printf '%-8s %-6s %12s %10s %10s %12s %s\n' store round "verify/s" "p99 ms" non-200 "health/s" "verify/health"
+for round in $(seq "$ROUNDS"); do
+  for store in $STORES; do
+    case $store in
+      memory) spec=memory ;;
+      durable) rm -f "$work/spent.redb"; spec="$work/spent.redb" ;;
+      redis) redis-cli -p 16379 FLUSHALL > /dev/null; spec=redis://127.0.0.1:16379/0 ;;
+    esac
+    pid=$(start "$spec")
+    out=$(POOL="$work/pool.jsonl" THREADS=2 wrk -t2 -c"$CONN" -d"$DUR" --latency \
+      -s gate/examples/verify_load.lua "http://127.0.0.1:$port")
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
+    p99=$(awk '/^p50/ {print $5}' <<< "$out")
+    non200=$(awk -F'[:;]' '/^non-200/ {gsub(/ /, "", $2); print $2}' <<< "$out")
+    hout=$(wrk -t2 -c"$CONN" -d"$DUR" "http://127.0.0.1:$port/health")
+    hrps=$(awk '/^Requests\/sec/ {print $2}' <<< "$hout")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    ratio=$(awk -v a="$rps" -v b="$hrps" 'BEGIN {printf "%.2f", a / b}')
+    printf '%-8s %-6s %12s %10s %10s %12s %s\n' "$store" "$round" "$rps" "$p99" "$non200" "$hrps" "$ratio"
+  done
+done
+[ -n "$redis_pid" ] && kill "$redis_pid"
