@@ -256,7 +256,60 @@ fn methods_encodings_and_routing_headers_are_checked_exactly() {
     assert_eq!(rig.send(&gate, "POST", &h, body.as_bytes()), (402, false));
     h.push(("mcp-name".into(), "search".into()));
     assert_eq!(rig.send(&gate, "POST", &h, body.as_bytes()), (400, false));
+    // A tool name too long to price (its scope would not fit a challenge): refused, not
+    // a 5xx (and not forwarded at the default price).
+    let h = rig.headers(Path::Legacy);
+    let long = body.replacen("search", &"s".repeat(300), 1);
+    assert_eq!(rig.send(&gate, "POST", &h, long.as_bytes()), (400, false));
+    // Only the upstream's MCP path is forwarded: the rest of its origin stays closed.
+    let base = format!("http://{}", rig.gate.addr);
+    for path in ["/mcp/", "//mcp", "/%6Dcp", "/MCP", "/other"] {
+        let (status, ran) = rig.send(&format!("{base}{path}"), "POST", &h, body.as_bytes());
+        assert_eq!((status, ran), (404, false), "{path}");
+    }
+    assert_eq!(
+        rig.send(&format!("{base}/mcp?x=1"), "POST", &h, body.as_bytes())
+            .0,
+        402
+    );
     assert_eq!(rig.executed(), 0);
+}
+
+/// A paid call whose upstream is down: 502, and the token the solution bought comes
+/// back, so the payment is not lost.
+#[test]
+fn a_paid_call_to_a_dead_upstream_keeps_its_token() {
+    let dead = format!("http://127.0.0.1:{}/mcp", free_port());
+    let cfg = write_config("dead.toml", CONFIG);
+    let gate = spawn_grind(&["gate", "--upstream", &dead, "--config", &cfg]);
+    let url = format!("http://{}/mcp", gate.addr);
+    let post_call = |extra: Option<(&str, &str)>| {
+        let mut r = client()
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        if let Some((k, v)) = extra {
+            r = r.header(k, v);
+        }
+        r.body(call("", "")).send().unwrap()
+    };
+    let r = post_call(None);
+    assert_eq!(r.status().as_u16(), 402);
+    let www = r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let o = grind(&["solve", "--www-authenticate", &www], None);
+    let line = stdout(&o).trim().to_string();
+    let (_, solution) = line.split_once(": ").unwrap();
+    let r = post_call(Some(("x-pow-solution", solution)));
+    assert_eq!(r.status().as_u16(), 502);
+    let token = r.headers()["x-pow-token"].to_str().unwrap().to_string();
+    // The token pays (the upstream is still down: 502 again, not 402).
+    assert_eq!(
+        post_call(Some(("x-pow-token", &token))).status().as_u16(),
+        502
+    );
 }
 
 #[test]

@@ -257,6 +257,43 @@ fn slow_and_idle_clients_hold_nothing() {
         closed_after >= Duration::from_millis(900) && closed_after < Duration::from_secs(4),
         "{closed_after:?}"
     );
+    // A body that never arrives whole: refused after the body timeout.
+    let s2 = spawn_grind(&["serve", "-d", "8", "--body-timeout", "1s"]);
+    let mut c = TcpStream::connect(&s2.addr).unwrap();
+    c.write_all(
+        b"POST /api/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+    )
+    .unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(6))).unwrap();
+    let t = Instant::now();
+    let mut answer = String::new();
+    let _ = c.read_to_string(&mut answer);
+    let body_cut = t.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    assert!(body_cut < Duration::from_secs(4), "{body_cut:?}");
+    // At most N connections at once: the next one waits in the backlog and is served
+    // when a slot frees (here: when idle ones time out), never dropped.
+    let s3 = spawn_grind(&[
+        "serve",
+        "-d",
+        "8",
+        "--max-connections",
+        "3",
+        "--header-timeout",
+        "1s",
+    ]);
+    let held: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(&s3.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let t = Instant::now();
+    assert_eq!(get(&s3.addr, "/health").0, 200);
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_millis(500) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    drop(held);
     // 2000 idle connections, then a real request.
     let idle: Vec<TcpStream> = (0..2000)
         .map(|_| TcpStream::connect(&s.addr).unwrap())

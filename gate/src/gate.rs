@@ -465,12 +465,20 @@ impl Gate {
             VerifyError::Rejected(r) => GateError::invalid("bad_solutions", r.to_string()),
         })?;
         let zero_bits = proofs.iter().map(|p| p.zero_bits).min().unwrap_or(0);
-        if !self
-            .store
-            .spend(&ch.id, ch.claims.exp.saturating_add(skew + 1), now)
-            .await?
-        {
+        // The store keeps the id until a second after the challenge can no longer pass
+        // the expiry check above.
+        let keep_until = ch.claims.exp.saturating_add(skew + 1);
+        if !self.store.spend(&ch.id, keep_until, now).await? {
             return Err(GateError::Spent);
+        }
+        // A request that stalled between that check and the store could find its id
+        // already purged as expired, by a request whose clock had moved on; refuse it as
+        // expired then, whatever the store said (the id is dead either way).
+        if unix_now() > keep_until {
+            return Err(GateError::invalid(
+                "expired",
+                format!("challenge expired at {}", ch.claims.exp),
+            ));
         }
         let d = pow.difficulty().bits();
         let token = token::issue(

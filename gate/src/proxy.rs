@@ -1,6 +1,7 @@
 //! The gating proxy: forwards MCP Streamable HTTP traffic (JSON and SSE responses,
-//! `Mcp-Session-Id`, any path) to an upstream MCP server, and demands proof of work for
-//! priced `tools/call` requests.
+//! `Mcp-Session-Id`) for the upstream's MCP path only (other paths of its origin stay
+//! unreachable: 404) to an upstream MCP server, and demands proof of work for priced
+//! `tools/call` requests.
 //!
 //! **Fail closed.** A priced call reaches the upstream only with a valid payment. Every
 //! request is first read strictly by [`rpc::inspect`]: a method, encoding or body the
@@ -71,7 +72,9 @@ impl Proxy {
             ));
         }
         crate::server::install_crypto_provider();
-        let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        let mut b = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(10));
         if let Some(p) = upstream_ca {
             let pem = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
@@ -89,8 +92,8 @@ impl Proxy {
         })
     }
 
-    /// The router: `/health` answered here, everything else forwarded (same path and
-    /// query, on the upstream's origin).
+    /// The router: `/health` answered here, the upstream's path forwarded (with its
+    /// query), anything else 404.
     pub fn router(self) -> Router {
         Router::new()
             .route("/health", get(|| async { axum::Json(json!({"ok": true})) }))
@@ -251,7 +254,7 @@ async fn check_payment(gate: &Gate, headers: &HeaderMap, calls: &[PricedCall]) -
 
 /// The scope of challenges and tokens for a tool.
 pub fn scope_of(tool: &str) -> String {
-    format!("tool:{tool}")
+    format!("{}{tool}", rpc::TOOL_SCOPE_PREFIX)
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
@@ -326,6 +329,14 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if uri.path() != p.upstream.path() {
+        Stats::inc(&p.gate.stats().proxy_refused);
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"code": "not_found",
+                   "reason": format!("the gate forwards {} only", p.upstream.path())}),
+        );
+    }
     let inspected = match rpc::inspect(&method, &headers, &body) {
         Ok(i) => i,
         Err(r) => {
@@ -371,10 +382,17 @@ async fn forward(
     let upstream = match req.body(body).send().await {
         Ok(r) => r,
         Err(e) => {
-            return json_response(
+            let mut resp = json_response(
                 StatusCode::BAD_GATEWAY,
                 json!({"code": "upstream_unreachable", "reason": format!("upstream: {e}")}),
             );
+            // A solution spent on this request still bought its token: keep it usable.
+            if let Some(t) = new_token
+                && let Ok(v) = HeaderValue::from_str(&t)
+            {
+                resp.headers_mut().insert(TOKEN_HEADER, v);
+            }
+            return resp;
         }
     };
     Stats::inc(&p.gate.stats().proxy_forwarded);

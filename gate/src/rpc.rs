@@ -13,8 +13,9 @@
 //! * It is one JSON-RPC 2.0 message or a non-empty batch of them: requests and
 //!   notifications (`method` a string, `params` an object or array, `id` a string, an
 //!   integer or null), or responses (`result` or `error`, with an `id`) (400, `-32600`).
-//! * A `tools/call` names its tool in `params.name`, a string; a method that is
-//!   `tools/call` but for ASCII case or surrounding whitespace is refused (400, `-32600`).
+//! * A `tools/call` names its tool in `params.name`, a string of at most
+//!   [`MAX_TOOL_NAME`] bytes; a method that is `tools/call` but for ASCII case or
+//!   surrounding whitespace is refused (400, `-32600`).
 //! * The 2026-07-28 routing headers `Mcp-Method` and `Mcp-Name`, when present, must agree
 //!   with the body (400, `-32600`).
 
@@ -30,6 +31,11 @@ pub const MAX_DEPTH: usize = 64;
 pub const MCP_METHOD_HEADER: &str = "mcp-method";
 /// The routing header naming the tool, prompt or resource (MCP 2026-07-28).
 pub const MCP_NAME_HEADER: &str = "mcp-name";
+/// Longest tool name the gate prices: its scope `tool:NAME` must fit in a challenge.
+pub const MAX_TOOL_NAME: usize =
+    grindstone_core::schemes::gate::MAX_SCOPE_LEN - TOOL_SCOPE_PREFIX.len();
+/// The prefix of a tool's scope: `tool:NAME`.
+pub const TOOL_SCOPE_PREFIX: &str = "tool:";
 /// JSON-RPC: the body is not JSON.
 pub const PARSE_ERROR: i64 = -32700;
 /// JSON-RPC: the JSON is not a valid request.
@@ -262,6 +268,12 @@ fn message(v: &Value) -> Result<Message, Refusal> {
     }
     let tool = if method == "tools/call" {
         match params.and_then(|p| p.get("name")) {
+            Some(Value::String(name)) if name.len() > MAX_TOOL_NAME => {
+                return Err(invalid(format!(
+                    "tools/call: a tool name of {} bytes cannot be priced (at most {MAX_TOOL_NAME})",
+                    name.len()
+                )));
+            }
             Some(Value::String(name)) => Some(name.clone()),
             Some(_) => return Err(invalid("tools/call: \"params.name\" must be a string")),
             None => return Err(invalid("tools/call: \"params.name\" is missing")),
@@ -523,6 +535,11 @@ mod tests {
             ),
             (
                 CALL.replace(r#""name":"search","#, "").into_bytes(),
+                INVALID_REQUEST,
+            ),
+            (
+                CALL.replace("search", &"s".repeat(MAX_TOOL_NAME + 1))
+                    .into_bytes(),
                 INVALID_REQUEST,
             ),
             (

@@ -5,8 +5,11 @@
 //! * **Slow clients.** An HTTP/1 connection that has not sent a complete request head
 //!   within [`ServeOptions::header_timeout`] (from connecting, or from the end of the
 //!   previous answer on a kept-alive connection) is closed, so a client sending headers
-//!   byte by byte, or idling, holds nothing for long. A TLS handshake gets the same time.
-//!   Idle connections cost a task each and never block the accept loop.
+//!   byte by byte, or idling, holds nothing for long. A TLS handshake gets the same time,
+//!   and a request body must arrive whole within [`ServeOptions::body_timeout`] of its
+//!   head (else the request fails with 400 and the connection closes). At most
+//!   [`ServeOptions::max_connections`] connections are served at once; more wait in the
+//!   listen backlog, so file descriptors stay available for upstream connections.
 //! * **Shutdown.** When the shutdown future resolves the listener is closed (new
 //!   connections are refused), idle connections are closed, requests in flight run to
 //!   completion, and [`serve`] returns once they are done or after
@@ -16,7 +19,9 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -34,6 +39,10 @@ use tower_service::Service;
 pub struct ServeOptions {
     /// Time a client has to send a request's headers (and to finish a TLS handshake).
     pub header_timeout: Duration,
+    /// Time a request body has to arrive, from the end of its head.
+    pub body_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
     /// Time requests in flight get to finish once shutdown starts.
     pub shutdown_grace: Duration,
     /// TLS, when the server terminates it.
@@ -44,6 +53,8 @@ impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
             shutdown_grace: Duration::from_secs(30),
             tls: None,
         }
@@ -99,19 +110,56 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
     Ok(TlsAcceptor::from(Arc::new(cfg)))
 }
 
+/// A request body that fails once its deadline passes before it is read to the end.
+struct TimedBody {
+    inner: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl http_body::Body for TimedBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if let Poll::Ready(f) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(f.map(|r| r.map_err(Into::into)));
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err("the request body did not arrive in time".into())));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// Serves one connection (`h2`: HTTP/2, else HTTP/1.1) until it closes or shutdown ends it.
 async fn connection<I>(
     io: I,
     h2: bool,
     router: Router,
     peer: SocketAddr,
-    header_timeout: Duration,
+    opts: (Duration, Duration),
     watcher: Watcher,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let (header_timeout, body_timeout) = opts;
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
+        let req = req.map(|inner| TimedBody {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(body_timeout)),
+        });
         // A `Router` is always ready: `call` without `poll_ready` is fine.
         router.clone().call(req)
     });
@@ -141,8 +189,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(opts.max_connections.max(1)));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         let (tcp, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(c) => c,
@@ -160,19 +213,23 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
         let router = router.clone();
         let watcher = graceful.watcher();
-        let t = opts.header_timeout;
+        let t = (opts.header_timeout, opts.body_timeout);
         match &opts.tls {
             None => {
-                tokio::spawn(connection(tcp, false, router, peer, t, watcher));
+                tokio::spawn(async move {
+                    connection(tcp, false, router, peer, t, watcher).await;
+                    drop(slot);
+                });
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let Ok(Ok(tls)) = tokio::time::timeout(t, acceptor.accept(tcp)).await else {
+                    let Ok(Ok(tls)) = tokio::time::timeout(t.0, acceptor.accept(tcp)).await else {
                         return;
                     };
                     let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
                     connection(tls, h2, router, peer, t, watcher).await;
+                    drop(slot);
                 });
             }
         }

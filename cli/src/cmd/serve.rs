@@ -90,6 +90,13 @@ pub struct GateArgs {
     /// also how long an idle connection is kept.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration_arg)]
     pub header_timeout: Duration,
+    /// Time a request body has to arrive, from the end of its head.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration_arg)]
+    pub body_timeout: Duration,
+    /// Connections served at once (more wait in the listen backlog); keep it below
+    /// `ulimit -n`.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_connections: usize,
     /// On SIGTERM or Ctrl-C: how long requests in flight get to finish.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration_arg)]
     pub shutdown_grace: Duration,
@@ -175,7 +182,7 @@ async fn build_gate(a: &GateArgs) -> Result<(Arc<Gate>, KeySource, String), Fail
             "redis".to_string(),
         ),
         StoreSpec::File(p) => (
-            ReplayStore::durable(p, cfg.max_store_entries).map_err(|e| fail(anyhow!(e)))?,
+            ReplayStore::durable(p, cfg.max_store_entries).map_err(|e| bad(anyhow!(e)))?,
             format!("durable {}", p.display()),
         ),
         StoreSpec::Memory => (ReplayStore::memory(cfg.max_store_entries), "memory".into()),
@@ -245,6 +252,8 @@ fn tls(a: &GateArgs) -> Result<Option<server::TlsAcceptor>, Failure> {
 fn serve_options(a: &GateArgs) -> Result<ServeOptions, Failure> {
     Ok(ServeOptions {
         header_timeout: a.header_timeout,
+        body_timeout: a.body_timeout,
+        max_connections: a.max_connections,
         shutdown_grace: a.shutdown_grace,
         tls: tls(a)?,
     })
