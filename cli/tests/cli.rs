@@ -271,6 +271,10 @@ fn mint_and_check_round_trip_with_double_spend_db() {
         code(&grind(&["check", "-r", "alice@example.org"], Some(&h))),
         0
     );
+    // Text that is no stamp, starting with a multi-byte character (found by fuzzing: it
+    // used to panic): bad input, exit 2.
+    let o = grind(&["check"], Some("xampEEEE\u{4b8}3:EEEa\n"));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

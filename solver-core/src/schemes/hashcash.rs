@@ -163,7 +163,11 @@ pub fn stamps_in_text(text: &str) -> Vec<String> {
         }
         let mut l = line.trim();
         for name in ["x-hashcash:", "hashcash:"] {
-            if l.len() >= name.len() && l[..name.len()].eq_ignore_ascii_case(name) {
+            // Compared as bytes: `l` may start with a multi-byte character.
+            if l.as_bytes()
+                .get(..name.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(name.as_bytes()))
+            {
                 l = l[name.len()..].trim();
                 break;
             }
@@ -516,6 +520,10 @@ mod tests {
                 "1:8:261121:b::r:c"
             ]
         );
+        // Found by fuzzing (fuzz/seeds/hashcash): a line starting with a multi-byte
+        // character within the length of a header name used to panic.
+        assert_eq!(stamps_in_text("xampEEEEҸ3:EEEa"), vec!["xampEEEEҸ3:EEEa"]);
+        assert_eq!(stamps_in_text("ҸҸҸҸҸҸ"), vec!["ҸҸҸҸҸҸ"]);
     }
 
     #[test]
