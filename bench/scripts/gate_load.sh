@@ -26,15 +26,13 @@ echo "presolving $POOL_N challenges at $BITS bits..." >&2
 target/release/examples/presolve "$POOL_N" "$BITS" > "$work/pool.jsonl"
 
 port=18787
-start() { # store -> pid on stdout
-  local spec=$1
-  "$grind" serve --port $port --store "$spec" 2> "$work/serve.log" &
-  local pid=$!
+start() { # store spec; sets $pid (no command substitution: its subshell would run the EXIT trap)
+  "$grind" serve --port $port --store "$1" 2> "$work/serve.log" &
+  pid=$!
   for _ in $(seq 100); do
     grep -q "listening on" "$work/serve.log" 2>/dev/null && break
     sleep 0.05
   done
-  echo $pid
 }
 
 redis_pid=""
@@ -49,10 +47,10 @@ for round in $(seq "$ROUNDS"); do
   for store in $STORES; do
     case $store in
       memory) spec=memory ;;
-      durable) rm -f "$work/spent.redb"; spec="$work/spent.redb" ;;
+      durable) rm -rf "$work/spent"; spec="$work/spent" ;;
       redis) redis-cli -p 16379 FLUSHALL > /dev/null; spec=redis://127.0.0.1:16379/0 ;;
     esac
-    pid=$(start "$spec")
+    start "$spec"
     out=$(POOL="$work/pool.jsonl" THREADS=2 wrk -t2 -c"$CONN" -d"$DUR" --latency \
       -s gate/examples/verify_load.lua "http://127.0.0.1:$port")
     rps=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")

@@ -19,7 +19,7 @@ cargo build --release -q -p grindstone-gate --example presolve
 target/release/examples/presolve "$POOL_N" 4 > "$work/pool.jsonl"
 printf 'max_store_entries = %s\n' "$MAX" > "$work/gate.toml"
 port=18797
-target/release/grind serve --port $port --config "$work/gate.toml" --store "$work/spent.redb" 2> "$work/serve.log" &
+target/release/grind serve --port $port --config "$work/gate.toml" --store "$work/spent" 2> "$work/serve.log" &
 pid=$!
 sleep 1
 POOL="$work/pool.jsonl" THREADS=2 wrk -t2 -c"$CONN" -d"${MINUTES}m" --latency \
@@ -35,5 +35,5 @@ while kill -0 $wrk_pid 2>/dev/null; do
   t=$((t + 10))
 done
 cat "$work/wrk.txt"
-ls -l "$work/spent.redb"
+du -sh "$work/spent"
 kill $pid

@@ -128,14 +128,17 @@ impl Drop for Server {
 /// The key every test gate shares (so instances can verify each other's challenges).
 pub const TEST_KEY: &str = "grindstone-test-key-0123456789abcdef";
 
-/// The state folder of the grind processes this test binary starts (their default
-/// durable replay store lives there, not in the developer's home).
+/// A fresh state folder for one grind process (its default durable replay store lives
+/// there, not in the developer's home; a store folder serves one process at a time, and
+/// tests run in parallel).
 pub fn test_state_dir() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("grind-test-state-{}", std::process::id()))
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("grind-test-state-{}-{n}", std::process::id()))
 }
 
 /// A `grind` command with the test environment: the shared test key, no forced backend,
-/// the test state folder.
+/// a fresh state folder.
 pub fn grind_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_grind"));
     cmd.env("GRIND_GATE_KEY", TEST_KEY)

@@ -46,7 +46,7 @@ fn a_restart_does_not_reopen_spent_challenges() {
     let (st_code, v) = post(&s.addr, "/api/verify", &body);
     assert_eq!((st_code, v["code"].clone()), (409, json!("spent")), "{v}");
     assert!(
-        st.join("grindstone/spent.redb").is_file(),
+        st.join("grindstone/spent-serve").is_dir(),
         "the documented default path"
     );
 
@@ -96,7 +96,7 @@ fn a_restart_does_not_reopen_spent_challenges() {
 #[test]
 fn kill_9_under_load_then_every_accepted_solution_is_refused() {
     let st = state("kill9");
-    let store = st.join("spent.redb");
+    let store = st.join("spent");
     let store_arg = store.display().to_string();
     let mut s = serve_in(&st, &["serve", "-d", "1", "--store", &store_arg]);
     let bodies = Arc::new(presolved(6000, 1.0));

@@ -13,8 +13,13 @@ fuzz_target!(|data: &[u8]| {
         let _ = c.response(12345, 7);
     }
     let mut parts = s.splitn(4, '\n');
-    if let (Some(rd), Some(d), Some(n), Some(r)) = (parts.next(), parts.next(), parts.next(), parts.next()) {
-        let d = d.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b.into())) % 80;
+    if let (Some(rd), Some(d), Some(n), Some(r)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    {
+        let d = d
+            .bytes()
+            .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b.into()))
+            % 80;
         let _ = anubis::verify(rd, d, n, r);
     }
 });

@@ -27,7 +27,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!((ch2, n2), (ch, nonces));
     }
     if let Ok(ch) = GateChallenge::parse_compact(s) {
-        assert_eq!(GateChallenge::parse_compact(&ch.compact()).expect("round trip"), ch);
+        assert_eq!(
+            GateChallenge::parse_compact(&ch.compact()).expect("round trip"),
+            ch
+        );
         let _ = ch.signed_bytes();
     }
     let mut parts = s.splitn(3, '\n');

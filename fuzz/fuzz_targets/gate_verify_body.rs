@@ -16,7 +16,9 @@ static GATE: LazyLock<Gate> = LazyLock::new(|| {
     )
 });
 static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 });
 
 fuzz_target!(|data: &[u8]| {

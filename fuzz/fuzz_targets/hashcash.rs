@@ -10,7 +10,14 @@ fuzz_target!(|data: &[u8]| {
     };
     for text in hashcash::stamps_in_text(s) {
         if let Ok(st) = Stamp::parse(&text) {
-            let _ = (st.text(), st.date(), st.resource(), st.ext(), st.rand(), st.counter());
+            let _ = (
+                st.text(),
+                st.date(),
+                st.resource(),
+                st.ext(),
+                st.rand(),
+                st.counter(),
+            );
             let _ = hashcash::check(&st, &CheckPolicy::new(1_800_000_000));
             let mut strict = CheckPolicy::new(0);
             strict.required_bits = Some(20);

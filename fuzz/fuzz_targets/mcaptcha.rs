@@ -12,7 +12,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(c) = Config::parse(text) {
         let _ = c.search();
         let _ = c.prefix();
-        let n = tail.bytes().fold(0u64, |a, b| a.wrapping_mul(131).wrapping_add(b.into()));
+        let n = tail
+            .bytes()
+            .fold(0u64, |a, b| a.wrapping_mul(131).wrapping_add(b.into()));
         let _ = c.work(n);
         let _ = c.verify(n, tail);
     }

@@ -30,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
         h.insert("mcp-name", HeaderValue::from_static("=?base64?c2VhcmNo?="));
     }
     if sel & 64 != 0 {
-        h.insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
     }
     let Ok(inspected) = rpc::inspect(&method, &h, body) else {
         return;
@@ -47,7 +50,10 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(msgs.len(), inspected.messages.len());
     for (m, seen) in msgs.iter().zip(&inspected.messages) {
-        assert_eq!(m.get("method").and_then(Value::as_str), seen.method.as_deref());
+        assert_eq!(
+            m.get("method").and_then(Value::as_str),
+            seen.method.as_deref()
+        );
         if seen.method.as_deref() == Some("tools/call") {
             assert_eq!(
                 m.pointer("/params/name").and_then(Value::as_str),

@@ -1,8 +1,8 @@
 //! The replay store: a challenge id is spent exactly once.
 //!
-//! * [`DurableStore`]: an embedded database file (redb), committed with `fsync`
-//!   before a spend is answered, so spent stays spent across restarts and crashes; the
-//!   default whenever the gate's key outlives the process.
+//! * [`DurableStore`]: an embedded database (fjall), its journal synced with
+//!   `fdatasync` before a spend is answered, so spent stays spent across restarts and
+//!   crashes; the default whenever the gate's key outlives the process.
 //! * [`MemoryStore`]: in-process, sharded, bounded; entries expire with their challenge; expired
 //!   entries are purged a few at a time on each insert (never a full sweep that would
 //!   stall a request); at the configured maximum of unexpired entries it refuses (the gate
@@ -116,6 +116,19 @@ impl MemoryStore {
                 .entry(expires_at)
                 .or_default()
                 .push(id.to_string());
+        }
+    }
+
+    /// Forgets `id` (a spend that could not be made durable, so was not accepted).
+    pub fn remove(&self, id: &str) {
+        let mut g = self.shard(id).lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(exp) = g.expiry.remove(id)
+            && let Some(ids) = g.by_expiry.get_mut(&exp)
+        {
+            ids.retain(|x| x != id);
+            if ids.is_empty() {
+                g.by_expiry.remove(&exp);
+            }
         }
     }
 

@@ -63,11 +63,11 @@ pub struct GateArgs {
     /// Token lifetime (e.g. 5m; overrides the config).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
     pub token_ttl: Option<Duration>,
-    /// Replay store: a database file (durable across restarts and crashes), `memory`
-    /// (this process only: a restart forgets what was spent), or `redis://host:port/db`
-    /// (shared by several gates). Default: a file under $XDG_STATE_HOME/grindstone (or
-    /// ~/.local/state/grindstone, shared by this user's gates) when the key persists,
-    /// memory with a random key.
+    /// Replay store: a database folder (durable across restarts and crashes; one
+    /// process at a time), `memory` (this process only: a restart forgets what was
+    /// spent), or `redis://host:port/db` (shared by several instances). Default: the
+    /// folder $XDG_STATE_HOME/grindstone/spent-serve (or spent-gate; ~/.local/state when
+    /// XDG_STATE_HOME is unset) when the key persists, memory with a random key.
     #[arg(long, value_name = "PATH|memory|redis://...", value_parser = parse_store)]
     pub store: Option<StoreSpec>,
     /// Share the replay store through Redis (the same as `--store redis://...`).
@@ -134,9 +134,8 @@ pub struct GateProxyArgs {
     pub port: u16,
 }
 
-/// The default file of the durable replay store, shared by this user's `grind serve`
-/// and `grind gate` processes.
-fn default_store_path() -> Option<PathBuf> {
+/// The default folder of the durable replay store of `command` (`serve` or `gate`).
+fn default_store_path(command: &str) -> Option<PathBuf> {
     let base = std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -145,11 +144,14 @@ fn default_store_path() -> Option<PathBuf> {
                 .filter(|v| !v.is_empty())
                 .map(|h| PathBuf::from(h).join(".local/state"))
         })?;
-    Some(base.join("grindstone").join("spent.redb"))
+    Some(base.join("grindstone").join(format!("spent-{command}")))
 }
 
 /// The gate, and a line describing its keys and store for the startup message.
-async fn build_gate(a: &GateArgs) -> Result<(Arc<Gate>, KeySource, String), Failure> {
+async fn build_gate(
+    a: &GateArgs,
+    command: &str,
+) -> Result<(Arc<Gate>, KeySource, String), Failure> {
     let mut cfg = match &a.config {
         Some(p) => GateConfig::from_file(p).map_err(bad)?,
         None => GateConfig::default(),
@@ -167,7 +169,7 @@ async fn build_gate(a: &GateArgs) -> Result<(Arc<Gate>, KeySource, String), Fail
     let spec = match (&a.store, &a.redis) {
         (_, Some(url)) => StoreSpec::Redis(url.clone()),
         (Some(s), None) => s.clone(),
-        (None, None) if source.persists() => StoreSpec::File(default_store_path().ok_or_else(|| {
+        (None, None) if source.persists() => StoreSpec::File(default_store_path(command).ok_or_else(|| {
             bad(anyhow!(
                 "neither XDG_STATE_HOME nor HOME is set: give the replay store's file with --store PATH"
             ))
@@ -293,7 +295,7 @@ async fn listen(bind: IpAddr, port: u16) -> Result<tokio::net::TcpListener, Fail
 pub fn serve(a: ServeArgs) -> CmdResult {
     runtime()?.block_on(async move {
         let opts = serve_options(&a.gate)?;
-        let (gate, source, desc) = build_gate(&a.gate).await?;
+        let (gate, source, desc) = build_gate(&a.gate, "serve").await?;
         let d = gate.config().pricing.default;
         let tools = GateTools::new(gate.clone(), a.scope.clone(), d);
         if a.stdio {
@@ -324,7 +326,7 @@ pub fn serve(a: ServeArgs) -> CmdResult {
 pub fn gate(a: GateProxyArgs) -> CmdResult {
     runtime()?.block_on(async move {
         let opts = serve_options(&a.gate)?;
-        let (gate, source, desc) = build_gate(&a.gate).await?;
+        let (gate, source, desc) = build_gate(&a.gate, "gate").await?;
         let proxy = Proxy::new(gate.clone(), &a.upstream, a.upstream_ca.as_deref())
             .map_err(|e| bad(anyhow!(e)))?;
         reload_keys_on_sighup(gate, source);
