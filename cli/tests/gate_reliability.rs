@@ -458,7 +458,7 @@ fn redis_dbsize(port: u16) -> u64 {
 
 /// Redis killed (`kill -9`) while wrk drives `/api/verify` with every solution sent again
 /// and again: 503 while it is down, never an acceptance without the store; accepted
-/// again once it is back; zero double spends (Redis keys = accepted verifies).
+/// again once it is back; no challenge id accepted twice.
 #[test]
 fn redis_killed_under_wrk_load_fails_closed_and_recovers() {
     if !require_tool("redis-server") || !require_tool("wrk") {
@@ -501,14 +501,16 @@ fn redis_killed_under_wrk_load_fails_closed_and_recovers() {
             .parse()
             .unwrap()
     };
-    let (ok, spent, down, other) = (
+    let (ok, spent, down, other, twice) = (
         count("status 200:"),
         count("status 409:"),
         count("status 503:"),
         count("status other:"),
+        count("accepted twice:"),
     );
     eprintln!("redis killed under load: {text}");
     assert_eq!(other, 0, "only 200, 409 and 503: {text}");
+    assert_eq!(twice, 0, "no challenge id accepted twice: {text}");
     assert!(down > 0, "503 while Redis is down: {text}");
     assert!(ok > 0 && spent > 0, "{text}");
     // Back: a fresh solution is accepted.
@@ -519,10 +521,13 @@ fn redis_killed_under_wrk_load_fails_closed_and_recovers() {
         accepted > ok,
         "the server counts what wrk saw, and the last one"
     );
-    assert_eq!(
-        redis_dbsize(port),
-        accepted,
-        "every acceptance is one spent key: no challenge accepted twice"
+    // Every acceptance is a spent key. A SET that Redis applied (and logged) just before
+    // it died, its reply lost, was answered 503: spent without being accepted, which is
+    // the safe side. So the keys are the acceptances plus at most the 503s.
+    let keys = redis_dbsize(port);
+    assert!(
+        accepted <= keys && keys <= accepted + down,
+        "{accepted} accepted, {keys} spent keys, {down} answered 503"
     );
     assert!(accepted <= bodies.len() as u64 + 1);
 }

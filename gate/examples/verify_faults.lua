@@ -1,6 +1,7 @@
 -- wrk script for fault tests: POST /api/verify cycling through a pool of pre-solved
 -- bodies, so every body is sent again and again (the first answer may be 200, every
--- later one must be 409), and count the answers by status.
+-- later one must be 409), and count the answers by status and the challenge ids accepted
+-- twice (a thread sends only its share of the pool, so its own tally sees every repeat).
 -- POOL=pool.jsonl THREADS=2 wrk -t2 -c16 -d8s -s verify_faults.lua http://127.0.0.1:8787
 local threads = {}
 local counter = 0
@@ -20,7 +21,8 @@ function init(args)
     i = i + 1
   end
   next_body = 1
-  s200, s409, s503, other = 0, 0, 0, 0
+  s200, s409, s503, other, twice = 0, 0, 0, 0, 0
+  accepted = {}
 end
 
 function request()
@@ -30,20 +32,25 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 then s200 = s200 + 1
+  if status == 200 then
+    s200 = s200 + 1
+    local id = body:match('"id":"([^"]*)"')
+    if id == nil or accepted[id] then twice = twice + 1 end
+    if id ~= nil then accepted[id] = true end
   elseif status == 409 then s409 = s409 + 1
   elseif status == 503 then s503 = s503 + 1
   else other = other + 1 end
 end
 
 function done(summary, latency, requests)
-  local a, b, c, d = 0, 0, 0, 0
+  local a, b, c, d, e = 0, 0, 0, 0, 0
   for _, t in ipairs(threads) do
     a = a + t:get("s200")
     b = b + t:get("s409")
     c = c + t:get("s503")
     d = d + t:get("other")
+    e = e + t:get("twice")
   end
-  io.write(string.format("status 200: %d\nstatus 409: %d\nstatus 503: %d\nstatus other: %d\n", a, b, c, d))
+  io.write(string.format("status 200: %d\nstatus 409: %d\nstatus 503: %d\nstatus other: %d\naccepted twice: %d\n", a, b, c, d, e))
   io.write(string.format("p50 %.2f ms, p99 %.2f ms\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end

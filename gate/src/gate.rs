@@ -126,6 +126,8 @@ pub struct VerifiedBody<'a> {
     pub difficulty: f64,
     /// Leading zero bits of the digest.
     pub zero_bits: u32,
+    /// The challenge id, now spent.
+    pub id: &'a str,
 }
 
 /// Current Unix time in seconds.
@@ -516,6 +518,7 @@ impl Gate {
             scope: &v.scope,
             difficulty: v.difficulty,
             zero_bits: v.zero_bits,
+            id: &v.challenge_id,
         }
     }
 
