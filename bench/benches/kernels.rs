@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use grindstone::fixtures::{SCHEMES, bench_job};
+use grindstone_core::fixtures::{SCHEMES, bench_job};
 use grindstone_cpu::Backend;
 
 const N: u64 = 1 << 16;
@@ -35,7 +35,7 @@ fn naive(c: &mut Criterion) {
     use sha2::Digest as _;
     let mut g = c.benchmark_group("kernel/sha256-bits");
     g.throughput(Throughput::Elements(N));
-    let salt = grindstone::fixtures::BENCH_SALT;
+    let salt = grindstone_core::fixtures::BENCH_SALT;
     g.bench_function("naive", |bench| {
         let mut buf = String::new();
         bench.iter(|| {

@@ -19,7 +19,7 @@ export GRIND_GATE_KEY=${GRIND_GATE_KEY:-bench-key-0123456789abcdef0123456789}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-cargo build --release -q -p grindstone --bin grind
+cargo build --release -q -p grind
 cargo build --release -q -p grindstone-gate --example presolve
 grind=target/release/grind
 echo "presolving $POOL_N challenges at $BITS bits..." >&2

@@ -14,7 +14,7 @@ CONN=${CONN:-64}
 export GRIND_GATE_KEY=${GRIND_GATE_KEY:-bench-key-0123456789abcdef0123456789}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-cargo build --release -q -p grindstone --bin grind
+cargo build --release -q -p grind
 cargo build --release -q -p grindstone-gate --example presolve
 target/release/examples/presolve "$POOL_N" 4 > "$work/pool.jsonl"
 printf 'max_store_entries = %s\n' "$MAX" > "$work/gate.toml"

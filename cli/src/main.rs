@@ -4,6 +4,9 @@
 //! 2 bad input (unusable arguments, challenge, stamp or JSON).
 
 mod cmd;
+mod human;
+mod spentdb;
+mod tune;
 
 use std::process::ExitCode;
 

@@ -73,6 +73,7 @@ impl SpentDb {
     }
 
     /// Whether `stamp` is recorded as spent.
+    #[cfg(test)]
     pub fn is_spent(&self, stamp: &str) -> bool {
         self.spent.contains(stamp)
     }

@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use grindstone_core::Difficulty;
-use grindstone_core::schemes::sha256_bits::Sha256Bits;
-use grindstone_cpu::{Backend, SearchOptions};
+use grindstone::core::Difficulty;
+use grindstone::core::schemes::sha256_bits::Sha256Bits;
+use grindstone::cpu::{Backend, SearchOptions};
 use serde::Serialize;
 
 /// Percentiles reported for each difficulty.
@@ -56,9 +56,9 @@ pub fn measure(
     backend: Backend,
     threads: usize,
     dur: Duration,
-) -> Result<f64, grindstone_cpu::Error> {
-    let (job, _) = crate::fixtures::bench_job("sha256-bits").expect("fixture");
-    let r = grindstone_cpu::search(
+) -> Result<f64, grindstone::cpu::Error> {
+    let (job, _) = grindstone::core::fixtures::bench_job("sha256-bits").expect("fixture");
+    let r = grindstone::cpu::search(
         &job,
         &SearchOptions {
             backend,
@@ -117,7 +117,7 @@ pub fn sample_hashes(d: f64, k: u32, samples: usize, seed: u64) -> Vec<u64> {
                 .with_solutions(k)
                 .expect("k fits");
             let plan = c.plan();
-            let r = grindstone_cpu::search_many(plan.job(), plan.job().range(), k as usize, &opts)
+            let r = grindstone::cpu::search_many(plan.job(), plan.job().range(), k as usize, &opts)
                 .expect("search runs");
             r.hits.last().expect("found").0 + 1
         })

@@ -433,7 +433,7 @@ pub fn presolved(n: usize, bits: f64) -> Vec<String> {
         .map(|_| {
             let ch = gate.issue_expiring("api", bits, exp).unwrap();
             let plan = ch.pow().unwrap().plan();
-            let i = grindstone_core::reference::search(plan.job(), plan.job().range()).unwrap();
+            let i = grindstone::core::reference::search(plan.job(), plan.job().range()).unwrap();
             json!({"salt": ch.salt, "nonce": plan.nonce(i), "id": ch.id,
                    "signature": ch.signature()})
             .to_string()

@@ -426,7 +426,6 @@ fn gating_proxy_in_front_of_a_real_mcp_server() {
     );
 }
 
-#[cfg(feature = "reqwest")]
 #[test]
 fn reqwest_pow_client_pays_the_gate_transparently() {
     use grindstone::http::PowClient;

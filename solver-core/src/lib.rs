@@ -18,6 +18,7 @@
 
 pub mod difficulty;
 pub mod error;
+pub mod fixtures;
 pub mod job;
 pub mod reference;
 pub mod schemes;

@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
+use grindstone::Engine;
+use grindstone::core::fixtures;
 use grindstone::core::schemes::sha256_bits;
 use grindstone::core::{HashAlg, Job};
 use grindstone::cpu::{self, Backend, SearchOptions, default_threads};
-use grindstone::{Engine, fixtures};
 use serde_json::json;
 
 use super::{CmdResult, bad, parse_duration, si};

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::spentdb::{DEFAULT_FILE, SpentDb};
 use anyhow::anyhow;
 use grindstone::core::Rejection;
 use grindstone::core::schemes::hashcash::{
     self, CheckPolicy, DateWidth, MintRequest, Stamp, stamps_in_text,
 };
-use grindstone::spentdb::{DEFAULT_FILE, SpentDb};
 use grindstone::{Challenge, random_rand, solve, unix_now};
 use serde_json::json;
 

@@ -142,4 +142,4 @@ pub fn read_input(path: &str) -> Result<String, Failure> {
     String::from_utf8(buf).map_err(|_| bad(anyhow::anyhow!("{what} is not UTF-8 text")))
 }
 
-pub use grindstone::human::{human_secs, si};
+pub use crate::human::{human_secs, si};

@@ -4,10 +4,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::tune::{self, PERCENTILES, Profile};
 use anyhow::anyhow;
 use grindstone::core::Difficulty;
 use grindstone::cpu::{Backend, default_threads};
-use grindstone::tune::{self, PERCENTILES, Profile};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 

@@ -11,21 +11,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! This crate is a thin facade over `grindstone-core` (schemes, jobs, verification) and
-//! `grindstone-cpu` (the parallel search), re-exported as [`core`] and [`cpu`]. It adds
-//! backend selection, timeouts and the hashcash double-spend database ([`spentdb`]).
+//! This crate is the library agents, the Python package and the `grind` command build
+//! on: a facade over `grindstone-core` (schemes, jobs, verification) and `grindstone-cpu`
+//! (the parallel search), re-exported as [`core`] and [`cpu`]. It adds engine choice
+//! (CPU, GPU with the `gpu` feature, hybrid), timeouts, the peer schemes ([`peers`]) and
+//! the client side of the gate protocol ([`client`]; [`http`] with the `reqwest`
+//! feature). It carries no server, command-line or plotting dependency.
 
 #![warn(missing_docs)]
 
 pub mod client;
 pub mod engine;
-pub mod fixtures;
 #[cfg(feature = "reqwest")]
 pub mod http;
-pub mod human;
 pub mod peers;
-pub mod spentdb;
-pub mod tune;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};

@@ -1,8 +1,9 @@
-//! Fixed jobs for benchmarks (`grind bench` and the criterion benches share them).
+//! Fixed jobs for benchmarks: `grind bench` and the criterion benches measure the same
+//! work.
 
-use grindstone_core::schemes::hashcash::{self, DateWidth, MintRequest};
-use grindstone_core::schemes::sha256_bits::{self, Sha256Bits};
-use grindstone_core::{Difficulty, Job};
+use crate::schemes::hashcash::{self, DateWidth, MintRequest};
+use crate::schemes::sha256_bits::{self, Sha256Bits};
+use crate::{Difficulty, Job};
 
 /// The 32-character salt of the `sha256-bits` bench job.
 pub const BENCH_SALT: &str = "grindstone-bench-0123456789abcde";
