@@ -10,6 +10,7 @@ mod tune;
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 /// Grindstone's proof-of-work solver and verifier.
@@ -46,7 +47,23 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A value its parser refused (`--scheme bogus`): one line, the parser's reason,
+        // like every other bad input. Usage errors, help and version print as clap has them.
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::ValueValidation | ErrorKind::InvalidValue
+            ) =>
+        {
+            let text = e.render().to_string();
+            let line = text.lines().next().unwrap_or_default();
+            eprintln!("grind: {}", line.strip_prefix("error: ").unwrap_or(line));
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     let r = match cli.command {
         Command::Solve(a) => cmd::solve::run(a),
         Command::Verify(a) => cmd::verify::run(a),
@@ -55,8 +72,8 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::serve::serve(a),
         Command::Gate(a) => cmd::serve::gate(a),
         Command::Schemes => {
-            for (name, what) in grindstone::peers::SCHEMES {
-                println!("{name:<12} {what}");
+            for s in grindstone::core::schemes::Scheme::ALL {
+                println!("{:<12} {}", s.name(), s.about());
             }
             Ok(ExitCode::SUCCESS)
         }

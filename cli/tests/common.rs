@@ -76,12 +76,29 @@ pub fn require_tool(name: &str) -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !found {
-        if std::env::var_os("CI").is_some() {
-            panic!("{name} is not installed, and CI is set: .ci/run must install it");
-        }
-        eprintln!("NOTICE: skipping: `{name}` is not installed (apt-get install {name})");
+        missing(
+            &format!("`{name}` is not installed"),
+            &format!("apt-get install {name}"),
+        );
     }
     found
+}
+
+/// A real part a test needs is missing: under CI (`CI` set) the test fails; elsewhere it
+/// is skipped, and says so on the terminal, outside libtest's capture (which would hide
+/// an `eprintln!` of a passing test), so a newcomer's run shows what it did not test.
+pub fn missing(what: &str, fix: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what}, and CI is set: .ci/run must provide it ({fix})");
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    // Written to the file descriptor, not through `eprintln!`: libtest captures only the
+    // print macros.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {what} ({fix})");
 }
 
 /// Whether a Python module imports. Under CI a missing module fails the test; elsewhere
@@ -93,12 +110,10 @@ pub fn require_python_module(module: &str) -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "python3 module {module} is missing, and CI is set: .ci/run must pip install it"
-            );
-        }
-        eprintln!("NOTICE: skipping: python3 module `{module}` is missing (pip install {module})");
+        missing(
+            &format!("python3 module `{module}` is missing"),
+            &format!("pip install {module}"),
+        );
     }
     ok
 }

@@ -28,6 +28,22 @@ fn serve_in(state: &PathBuf, args: &[&str]) -> Server {
 }
 
 /// The bypass found with the old gate: solve, verify, replay (409), restart, replay.
+/// What a server started by `cmd` prints in its first 800 ms (it is then killed).
+fn startup_stderr(mut cmd: std::process::Command) -> String {
+    let mut child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let _ = child.kill();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let _ = child.wait();
+    err
+}
+
 #[test]
 fn a_restart_does_not_reopen_spent_challenges() {
     let st = state("restart");
@@ -53,19 +69,8 @@ fn a_restart_does_not_reopen_spent_challenges() {
     // `--store memory` is the old, restart-unsafe behaviour: explicit, and it says so.
     let mut cmd = grind_command();
     cmd.env("XDG_STATE_HOME", &st)
-        .args(["serve", "-d", "8", "--store", "memory", "--port", "0"])
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(800));
-    let _ = child.kill();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let _ = child.wait();
+        .args(["serve", "-d", "8", "--store", "memory", "--port", "0"]);
+    let err = startup_stderr(cmd);
     assert!(
         err.contains("--store memory with a persistent key"),
         "{err}"
@@ -74,19 +79,8 @@ fn a_restart_does_not_reopen_spent_challenges() {
     let mut cmd = grind_command();
     cmd.env_remove("GRIND_GATE_KEY")
         .env("XDG_STATE_HOME", &st)
-        .args(["serve", "--port", "0"])
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(800));
-    let _ = child.kill();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let _ = child.wait();
+        .args(["serve", "--port", "0"]);
+    let err = startup_stderr(cmd);
     assert!(err.contains("random key, store memory"), "{err}");
     assert!(err.contains("a restart invalidates them all"), "{err}");
 }

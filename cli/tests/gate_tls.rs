@@ -129,12 +129,7 @@ fn serve_over_https_verifies_and_refuses_other_cas() {
         .arg(&good.key)
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
     let o = grind_command()
         .args(["serve", "--port", "0", "--tls-cert"])
         .arg(&good.cert)
@@ -260,10 +255,5 @@ fn gate_over_https_in_front_of_an_https_upstream_paid_by_pow_client() {
         .arg(&up_pki.key)
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
 }

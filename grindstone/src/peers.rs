@@ -8,41 +8,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use grindstone_core::schemes::decimal::DecimalSearch;
-use grindstone_core::schemes::{altcha, altcha_v2, anubis, cap, mcaptcha};
+use grindstone_core::schemes::{Scheme, altcha, altcha_v2, anubis, cap, mcaptcha};
 use grindstone_core::{Error, VerifyError};
 use grindstone_cpu::{Backend, Outcome, SearchOptions};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::{SolveError, SolveOptions, unix_now};
-
-/// The schemes with one line each (`grind schemes`).
-pub const SCHEMES: &[(&str, &str)] = &[
-    (
-        "sha256-bits",
-        "SHA-256(salt + nonce) with d leading zero bits (captcha-mcp, grind serve)",
-    ),
-    (
-        "hashcash",
-        "hashcash v1 stamps, SHA-1 (grind mint / grind check)",
-    ),
-    (
-        anubis::NAME,
-        "Anubis: SHA-256(randomData + decimal nonce) with d leading zero hex digits",
-    ),
-    (
-        altcha::NAME,
-        "ALTCHA v1: find n <= maxnumber with H(salt + n) = challenge; HMAC-signed",
-    ),
-    (
-        mcaptcha::NAME,
-        "mCaptcha: u128 score of SHA-256(salt, phrase, nonce) above a target",
-    ),
-    (
-        cap::NAME,
-        "Cap v1: C sub-challenges, SHA-256(salt_i + n) starts with target_i",
-    ),
-];
 
 /// A solved peer challenge.
 #[derive(Debug, Clone)]
@@ -439,10 +411,7 @@ pub fn verify(scheme: &str, input: &str, secret: Option<&str>) -> Result<Value, 
     }
 }
 
-/// Whether `scheme` is one of this module's.
+/// Whether `scheme` names one of this module's ([`Scheme::is_peer`]).
 pub fn is_peer(scheme: &str) -> bool {
-    matches!(
-        scheme,
-        anubis::NAME | altcha::NAME | altcha_v2::NAME | mcaptcha::NAME | cap::NAME
-    )
+    scheme.parse::<Scheme>().is_ok_and(Scheme::is_peer)
 }

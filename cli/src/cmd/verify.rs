@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::anyhow;
+use grindstone::core::schemes::Scheme;
 use grindstone::core::schemes::captcha_mcp::{VerifyMsg, difficulty_of};
-use grindstone::core::schemes::sha256_bits::{self, Sha256Bits};
+use grindstone::core::schemes::sha256_bits::Sha256Bits;
 use grindstone::core::{Difficulty, VerifyError};
 use serde_json::json;
 
@@ -30,9 +31,9 @@ pub struct Args {
     /// Required difficulty in bits; overrides the request's own `difficulty`.
     #[arg(long, short = 'd', value_name = "BITS", allow_hyphen_values = true)]
     pub difficulty: Option<String>,
-    /// Challenge scheme.
-    #[arg(long, default_value = sha256_bits::NAME)]
-    pub scheme: String,
+    /// Challenge scheme (`grind schemes` lists them).
+    #[arg(long, default_value_t = Scheme::Sha256Bits)]
+    pub scheme: Scheme,
     /// Print the verdict as JSON.
     #[arg(long)]
     pub json: bool,
@@ -42,8 +43,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> CmdResult {
-    super::solve::check_scheme(&a.scheme, "verify")?;
-    if grindstone::peers::is_peer(&a.scheme) {
+    super::solve::check_scheme(a.scheme, "verify")?;
+    if a.scheme.is_peer() {
         let path = a.request.as_deref().ok_or_else(|| {
             bad(anyhow!(
                 "--scheme {} reads the answer to check from a file or - (stdin)",
@@ -51,7 +52,7 @@ pub fn run(a: Args) -> CmdResult {
             ))
         })?;
         let text = read_input(path)?;
-        return match grindstone::peers::verify(&a.scheme, &text, a.secret.as_deref()) {
+        return match grindstone::peers::verify(a.scheme.name(), &text, a.secret.as_deref()) {
             Ok(v) => {
                 if a.json {
                     println!("{v}");

@@ -12,6 +12,111 @@ pub mod hashcash;
 pub mod mcaptcha;
 pub mod sha256_bits;
 
+use std::fmt;
+use std::str::FromStr;
+
+/// The registry: every scheme grindstone solves and verifies, the one list that `grind
+/// schemes`, `--scheme`, the library and the Python package read. A new scheme is a
+/// module above plus a variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// [`sha256_bits`]: the captcha-mcp and gate challenge.
+    Sha256Bits,
+    /// [`hashcash`]: version-1 stamps.
+    Hashcash,
+    /// [`anubis`].
+    Anubis,
+    /// [`altcha`]: ALTCHA v1.
+    Altcha,
+    /// [`altcha_v2`]: ALTCHA v2 key derivation.
+    AltchaV2,
+    /// [`mcaptcha`].
+    Mcaptcha,
+    /// [`cap`]: Cap v1.
+    Cap,
+}
+
+impl Scheme {
+    /// Every scheme, in the order `grind schemes` lists them.
+    pub const ALL: [Scheme; 7] = [
+        Scheme::Sha256Bits,
+        Scheme::Hashcash,
+        Scheme::Anubis,
+        Scheme::Altcha,
+        Scheme::AltchaV2,
+        Scheme::Mcaptcha,
+        Scheme::Cap,
+    ];
+
+    /// The name (`--scheme NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Sha256Bits => sha256_bits::NAME,
+            Scheme::Hashcash => hashcash::NAME,
+            Scheme::Anubis => anubis::NAME,
+            Scheme::Altcha => altcha::NAME,
+            Scheme::AltchaV2 => altcha_v2::NAME,
+            Scheme::Mcaptcha => mcaptcha::NAME,
+            Scheme::Cap => cap::NAME,
+        }
+    }
+
+    /// One line on what it is.
+    pub fn about(self) -> &'static str {
+        match self {
+            Scheme::Sha256Bits => {
+                "SHA-256(salt + nonce) with d leading zero bits (captcha-mcp, grind serve)"
+            }
+            Scheme::Hashcash => "hashcash v1 stamps, SHA-1 (grind mint / grind check)",
+            Scheme::Anubis => {
+                "Anubis: SHA-256(randomData + decimal nonce) with d leading zero hex digits"
+            }
+            Scheme::Altcha => {
+                "ALTCHA v1: find n <= maxnumber with H(salt + n) = challenge; HMAC-signed"
+            }
+            Scheme::AltchaV2 => {
+                "ALTCHA v2: a counter whose derived key (SHA-2 rounds, PBKDF2, scrypt, Argon2id) starts with keyPrefix; HMAC-signed"
+            }
+            Scheme::Mcaptcha => {
+                "mCaptcha: u128 score of SHA-256(salt, phrase, nonce) above a target"
+            }
+            Scheme::Cap => "Cap v1: C sub-challenges, SHA-256(salt_i + n) starts with target_i",
+        }
+    }
+
+    /// Whether it is another tool's scheme: its challenge and its answer are that tool's
+    /// own JSON (the library's `peers` module solves them).
+    pub fn is_peer(self) -> bool {
+        !matches!(self, Scheme::Sha256Bits | Scheme::Hashcash)
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A scheme name not in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scheme {0:?} (known: {known}; `grind schemes` lists them)", known = known_names())]
+pub struct UnknownScheme(pub String);
+
+fn known_names() -> String {
+    Scheme::ALL.map(Scheme::name).join(", ")
+}
+
+impl FromStr for Scheme {
+    type Err = UnknownScheme;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scheme::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| UnknownScheme(s.to_string()))
+    }
+}
+
 /// Characters allowed in text fields that are hashed as ASCII: printable ASCII,
 /// space included.
 pub(crate) fn check_printable(
@@ -58,6 +163,21 @@ pub(crate) fn aligned_nonce_len(prefix_len: usize, min: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_names_parse_back_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for k in Scheme::ALL {
+            assert_eq!(k.name().parse::<Scheme>(), Ok(k));
+            assert!(seen.insert(k.name()), "{k} twice");
+            assert!(!k.about().is_empty());
+        }
+        let e = "sha256".parse::<Scheme>().unwrap_err().to_string();
+        assert!(
+            e.contains("altcha-v2") && e.contains("grind schemes"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn aligned_lengths_end_at_byte_55() {
