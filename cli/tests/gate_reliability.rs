@@ -450,8 +450,8 @@ fn redis_dbsize(port: u16) -> u64 {
     String::from_utf8_lossy(&o.stdout).trim().parse().unwrap()
 }
 
-/// Redis killed (`kill -9`) while wrk drives `/api/verify` with every solution sent again
-/// and again: 503 while it is down, never an acceptance without the store; accepted
+/// Redis killed (`kill -9`) while wrk drives `/api/verify` with each solution sent twice
+/// (often at once): 503 while it is down, never an acceptance without the store; accepted
 /// again once it is back; no challenge id accepted twice.
 #[test]
 fn redis_killed_under_wrk_load_fails_closed_and_recovers() {

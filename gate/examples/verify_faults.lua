@@ -1,6 +1,6 @@
 -- wrk script for fault tests: POST /api/verify cycling through a pool of pre-solved
--- bodies, so every body is sent again and again (the first answer may be 200, every
--- later one must be 409), and count the answers by status and the challenge ids accepted
+-- bodies, each sent at least twice (the first answer may be 200, every later one must be
+-- 409), and count the answers by status and the challenge ids accepted
 -- twice (a thread sends only its share of the pool, so its own tally sees every repeat).
 -- POOL=pool.jsonl THREADS=2 wrk -t2 -c16 -d8s -s verify_faults.lua http://127.0.0.1:8787
 local threads = {}
@@ -25,9 +25,12 @@ function init(args)
   accepted = {}
 end
 
+-- Each body is sent twice in a row (on two connections, so often at once), then the next:
+-- fresh bodies keep coming however fast or slow the run, and every one is also replayed.
 function request()
   local b = bodies[next_body]
-  next_body = next_body % #bodies + 1
+  sent = (sent or 0) + 1
+  if sent % 2 == 0 then next_body = next_body % #bodies + 1 end
   return wrk.format("POST", "/api/verify", {["Content-Type"] = "application/json"}, b)
 end
 
