@@ -63,4 +63,4 @@ for round in $(seq "$ROUNDS"); do
     printf '%-8s %-6s %12s %10s %10s %12s %s\n' "$store" "$round" "$rps" "$p99" "$non200" "$hrps" "$ratio"
   done
 done
-[ -n "$redis_pid" ] && kill "$redis_pid"
+if [ -n "$redis_pid" ]; then kill "$redis_pid"; fi
