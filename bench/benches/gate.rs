@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use grindstone_core::reference;
-use grindstone_gate::gate::unix_now;
+use grindstone_gate::authority::unix_now;
 use grindstone_gate::{Gate, GateConfig, ReplayStore, ServerKey, VerifyRequest};
 
 fn solved(gate: &Gate) -> VerifyRequest {

@@ -2,11 +2,11 @@
 //! client profiles, the difficulty that meets a latency target, the tail of
 //! multi-solution challenges, and an SVG plot.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use grindstone::core::Difficulty;
 use grindstone::core::schemes::sha256_bits::Sha256Bits;
-use grindstone::cpu::{Backend, SearchOptions};
+use grindstone::cpu::{Backend, SearchOptions, Stop};
 use serde::Serialize;
 
 /// Percentiles reported for each difficulty.
@@ -63,8 +63,7 @@ pub fn measure(
         &SearchOptions {
             backend,
             threads,
-            deadline: Some(Instant::now() + dur),
-            ..Default::default()
+            stop: Stop::after(Some(dur), None, None),
         },
     )?;
     Ok(r.rate())

@@ -443,7 +443,7 @@ pub fn presolved(n: usize, bits: f64) -> Vec<String> {
         ReplayStore::memory(1),
         GateConfig::default(),
     );
-    let exp = grindstone_gate::gate::unix_now() + 3600;
+    let exp = grindstone_gate::authority::unix_now() + 3600;
     (0..n)
         .map(|_| {
             let ch = gate.issue_expiring("api", bits, exp).unwrap();

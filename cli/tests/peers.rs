@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use grindstone::SolveOptions;
+use grindstone::core::schemes::Scheme;
 use grindstone::peers;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -198,31 +199,31 @@ proptest! {
         let opts = SolveOptions { threads: 2, ..Default::default() };
         // Anubis.
         let ch = json!({"rules": {"algorithm": "fast", "difficulty": d}, "challenge": {"id": "x", "randomData": data}});
-        let r = peers::solve("anubis", &ch.to_string(), &opts).unwrap().response;
+        let r = peers::solve(Scheme::Anubis, &ch.to_string(), &opts).unwrap().response;
         let ok = json!({"randomData": data, "difficulty": d, "nonce": r["nonce"], "response": r["response"]});
-        prop_assert!(peers::verify("anubis", &ok.to_string(), None).is_ok());
+        prop_assert!(peers::verify(Scheme::Anubis, &ok.to_string(), None).is_ok());
         let mut bad = ok.clone();
         bad["nonce"] = json!(r["nonce"].as_u64().unwrap() + 1);
-        prop_assert!(peers::verify("anubis", &bad.to_string(), None).is_err());
+        prop_assert!(peers::verify(Scheme::Anubis, &bad.to_string(), None).is_err());
         // mCaptcha.
         let cfg = json!({"string": data, "salt": "s4lt", "difficulty_factor": 50 * k});
-        let r = peers::solve("mcaptcha", &cfg.to_string(), &opts).unwrap().response;
+        let r = peers::solve(Scheme::Mcaptcha, &cfg.to_string(), &opts).unwrap().response;
         let mut ans = cfg.clone();
         ans["nonce"] = r["nonce"].clone();
         ans["result"] = r["result"].clone();
-        prop_assert!(peers::verify("mcaptcha", &ans.to_string(), None).is_ok());
+        prop_assert!(peers::verify(Scheme::Mcaptcha, &ans.to_string(), None).is_ok());
         ans["nonce"] = json!(r["nonce"].as_u64().unwrap() + 1);
-        prop_assert!(peers::verify("mcaptcha", &ans.to_string(), None).is_err());
+        prop_assert!(peers::verify(Scheme::Mcaptcha, &ans.to_string(), None).is_err());
         // Cap.
         let cap = json!({"challenge": {"c": k + 1, "s": 16, "d": d + 1}, "token": data, "expires": i64::MAX});
-        let r = peers::solve("cap", &cap.to_string(), &opts).unwrap().response;
+        let r = peers::solve(Scheme::Cap, &cap.to_string(), &opts).unwrap().response;
         let mut ans = cap.clone();
         ans["solutions"] = r["solutions"].clone();
-        prop_assert!(peers::verify("cap", &ans.to_string(), None).is_ok());
+        prop_assert!(peers::verify(Scheme::Cap, &ans.to_string(), None).is_ok());
         let mut sols = r["solutions"].as_array().unwrap().clone();
         sols.pop();
         ans["solutions"] = json!(sols);
-        prop_assert!(peers::verify("cap", &ans.to_string(), None).is_err());
+        prop_assert!(peers::verify(Scheme::Cap, &ans.to_string(), None).is_err());
         // ALTCHA v1 (SHA-1 and SHA-256 kernels).
         use grindstone::core::schemes::altcha::Algorithm;
         for alg in [Algorithm::Sha1, Algorithm::Sha256] {
@@ -231,10 +232,10 @@ proptest! {
             let challenge = alg.hex(format!("{salt}{n}").as_bytes());
             let sig = alg.hmac_hex(b"key", challenge.as_bytes());
             let ch = json!({"algorithm": alg.name(), "challenge": challenge, "maxnumber": 1000, "salt": salt, "signature": sig});
-            let r = peers::solve("altcha", &ch.to_string(), &opts).unwrap().response;
+            let r = peers::solve(Scheme::Altcha, &ch.to_string(), &opts).unwrap().response;
             prop_assert_eq!(r["number"].as_u64(), Some(n));
-            prop_assert!(peers::verify("altcha", &r.to_string(), Some("key")).is_ok());
-            prop_assert!(peers::verify("altcha", &r.to_string(), Some("other")).is_err());
+            prop_assert!(peers::verify(Scheme::Altcha, &r.to_string(), Some("key")).is_ok());
+            prop_assert!(peers::verify(Scheme::Altcha, &r.to_string(), Some("other")).is_err());
         }
     }
 }

@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use grindstone_core::reference;
-use grindstone_gate::gate::unix_now;
+use grindstone_gate::authority::unix_now;
 use grindstone_gate::{Gate, GateConfig, ReplayStore, ServerKey};
 
 fn main() {

@@ -16,7 +16,7 @@ async fn main() {
         "memory" => ReplayStore::memory(10_000_000),
         _ => ReplayStore::durable(&dir.join("spent"), 10_000_000).unwrap(),
     });
-    let now = grindstone_gate::gate::unix_now();
+    let now = grindstone_gate::authority::unix_now();
     let t = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..c {

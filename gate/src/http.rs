@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::gate::{Gate, GateError, VerifyRequest};
+use crate::authority::{Gate, VerifyRequest};
 use crate::mcp::{GateTools, http_service};
 
 /// Largest request body, in bytes.
@@ -43,10 +43,6 @@ pub struct Api {
 fn reply(status: u16, body: Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     (code, axum::Json(body)).into_response()
-}
-
-fn gate_error(e: &GateError) -> Response {
-    reply(e.status(), e.body())
 }
 
 /// Parses a JSON body strictly into `T`, as a 400 with a reason on failure.
@@ -92,7 +88,9 @@ async fn challenge(
         );
     };
     let scope = q.scope.unwrap_or_else(|| api.default_scope.clone());
-    let tool = scope.strip_prefix("tool:").unwrap_or(&scope);
+    let tool = scope
+        .strip_prefix(grindstone_core::schemes::gate::TOOL_SCOPE_PREFIX)
+        .unwrap_or(&scope);
     let d = api
         .gate
         .config()
@@ -101,7 +99,7 @@ async fn challenge(
         .unwrap_or(api.gate.config().pricing.default);
     match api.gate.issue(&scope, d, Some(&peer.ip().to_string())) {
         Ok(ch) => reply(200, Gate::challenge_json(&ch)),
-        Err(e) => gate_error(&e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -112,7 +110,7 @@ async fn verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Resp
     };
     match api.gate.verify(&req, None).await {
         Ok(v) => (StatusCode::OK, axum::Json(api.gate.verified_body(&v))).into_response(),
-        Err(e) => gate_error(&e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -133,7 +131,7 @@ async fn token_verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -
             json!({"valid": true, "method": c.method, "issued_at": c.iat, "expires_at": c.exp,
                    "scope": c.scope, "difficulty": c.d}),
         ),
-        Err(e) => gate_error(&e),
+        Err(e) => e.into_response(),
     }
 }
 

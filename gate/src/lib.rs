@@ -13,20 +13,24 @@
 
 #![warn(missing_docs)]
 
+pub mod authority;
 pub mod config;
 mod durable;
-pub mod gate;
+pub mod error;
 pub mod http;
 pub mod key;
 pub mod mcp;
 pub mod proxy;
+mod rate;
 pub mod rpc;
 pub mod server;
 pub mod stats;
+mod status;
 pub mod store;
 pub mod token;
 
+pub use authority::{Gate, Verified, VerifyRequest};
 pub use config::{GateConfig, Pricing};
-pub use gate::{Gate, GateError, Verified, VerifyRequest};
+pub use error::GateError;
 pub use key::{KeyRing, KeySource, ServerKey};
 pub use store::ReplayStore;

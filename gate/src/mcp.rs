@@ -15,7 +15,7 @@ use rmcp::{ServerHandler, ServiceExt, schemars, tool, tool_handler, tool_router}
 use serde::Deserialize;
 use serde_json::Number;
 
-use crate::gate::{Gate, VerifyRequest};
+use crate::authority::{Gate, VerifyRequest};
 
 /// The `verify` tool input.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -76,7 +76,7 @@ impl GateTools {
     async fn verify(&self, Parameters(v): Parameters<VerifyInput>) -> String {
         let difficulty = match v.difficulty.map(Number::from_f64) {
             Some(None) => {
-                return crate::gate::GateError::Malformed(
+                return crate::error::GateError::Malformed(
                     "difficulty must be a finite number".into(),
                 )
                 .body()

@@ -31,21 +31,19 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, he
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::TryStreamExt;
-use grindstone_core::schemes::gate::{AUTH_SCHEME, parse_solution_header};
+use grindstone_core::schemes::gate::{
+    AUTH_SCHEME, PAYMENT_REQUIRED_CODE, SOLUTION_HEADER, TOKEN_HEADER, parse_solution_header,
+    scope_covers, tool_scope,
+};
 use serde_json::{Value, json};
 
-use crate::gate::{Gate, GateError, VerifyRequest};
+use crate::authority::{Gate, VerifyRequest};
+use crate::error::GateError;
 use crate::rpc::{self, Inspected, Refusal};
 use crate::stats::Stats;
 
 /// Largest request body forwarded, in bytes.
 pub const MAX_BODY: usize = 1 << 20;
-/// Header carrying a solution.
-pub const SOLUTION_HEADER: &str = "x-pow-solution";
-/// Header carrying a token (in requests and in answers to accepted solutions).
-pub const TOKEN_HEADER: &str = "x-pow-token";
-/// JSON-RPC error code of the 402 body.
-pub const PAYMENT_REQUIRED_CODE: i64 = -32002;
 
 /// The proxy's state.
 #[derive(Clone)]
@@ -199,7 +197,7 @@ async fn check_payment(gate: &Gate, headers: &HeaderMap, calls: &[PricedCall]) -
     if let Some(t) = &token {
         let mut ok = true;
         for c in calls {
-            if let Err(e) = gate.check_token(t, Some(&scope_of(&c.tool)), Some(c.price)) {
+            if let Err(e) = gate.check_token(t, Some(&tool_scope(&c.tool)), Some(c.price)) {
                 reason = Some(format!("token refused: {e}"));
                 ok = false;
                 break;
@@ -220,8 +218,8 @@ async fn check_payment(gate: &Gate, headers: &HeaderMap, calls: &[PricedCall]) -
         // One solution pays for calls to the tool of its scope, at most its difficulty.
         let paid = ch.difficulty().map(|d| d.bits()).unwrap_or(-1.0);
         for c in calls {
-            let scope = scope_of(&c.tool);
-            if ch.claims.scope != scope && ch.claims.scope != "*" {
+            let scope = tool_scope(&c.tool);
+            if !scope_covers(&ch.claims.scope, &scope) {
                 return Payment::Required(Some(format!(
                     "solution is for scope {:?}, this call needs {scope:?}",
                     ch.claims.scope
@@ -252,11 +250,6 @@ async fn check_payment(gate: &Gate, headers: &HeaderMap, calls: &[PricedCall]) -
     Payment::Required(reason)
 }
 
-/// The scope of challenges and tokens for a tool.
-pub fn scope_of(tool: &str) -> String {
-    format!("{}{tool}", rpc::TOOL_SCOPE_PREFIX)
-}
-
 fn json_response(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
@@ -267,7 +260,7 @@ fn payment_required(
     client: &str,
     reason: Option<String>,
 ) -> Response {
-    let ch = match gate.issue(&scope_of(&call.tool), call.price, Some(client)) {
+    let ch = match gate.issue(&tool_scope(&call.tool), call.price, Some(client)) {
         Ok(ch) => ch,
         Err(e) => {
             return json_response(
@@ -369,8 +362,8 @@ async fn forward(
     for (name, value) in &headers {
         if skip_header(name)
             || name == header::AUTHORIZATION
-            || name.as_str() == SOLUTION_HEADER
-            || name.as_str() == TOKEN_HEADER
+            || name.as_str().eq_ignore_ascii_case(SOLUTION_HEADER)
+            || name.as_str().eq_ignore_ascii_case(TOKEN_HEADER)
         {
             continue;
         }

@@ -35,7 +35,7 @@ pub const MCP_NAME_HEADER: &str = "mcp-name";
 pub const MAX_TOOL_NAME: usize =
     grindstone_core::schemes::gate::MAX_SCOPE_LEN - TOOL_SCOPE_PREFIX.len();
 /// The prefix of a tool's scope: `tool:NAME`.
-pub const TOOL_SCOPE_PREFIX: &str = "tool:";
+pub use grindstone_core::schemes::gate::TOOL_SCOPE_PREFIX;
 /// JSON-RPC: the body is not JSON.
 pub const PARSE_ERROR: i64 = -32700;
 /// JSON-RPC: the JSON is not a valid request.

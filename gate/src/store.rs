@@ -191,7 +191,7 @@ impl ReplayStore {
 
     /// The durable store at `path` (see [`DurableStore::open`]).
     pub fn durable(path: &std::path::Path, max: usize) -> Result<Self, DurableError> {
-        DurableStore::open(path, max, crate::gate::unix_now()).map(Self::Durable)
+        DurableStore::open(path, max, crate::authority::unix_now()).map(Self::Durable)
     }
 
     /// `"durable"`, `"memory"` or `"redis"`.

@@ -1,6 +1,7 @@
 //! Tokens: a verified solution buys a short-lived JWT (HS256) so an agent does not solve
 //! once per call. Checking a token is stateless.
 
+use grindstone_core::schemes::gate::scope_covers;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -114,8 +115,7 @@ pub fn check(
     })?;
     let c = data.claims;
     if let Some(s) = scope
-        && c.scope != s
-        && c.scope != "*"
+        && !scope_covers(&c.scope, s)
     {
         return Err(TokenError::WrongScope {
             found: c.scope,

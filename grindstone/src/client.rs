@@ -10,11 +10,11 @@
 //! ```
 
 use grindstone_core::schemes::gate::{self, GateChallenge};
+pub use grindstone_core::schemes::gate::{
+    SOLUTION_HEADER, TOKEN_HEADER, TokenInfo, is_pow_challenge, scope_of_request, token_info,
+};
 
 use crate::{Challenge, SolveError, SolveOptions, Solved, solve};
-
-/// The request header that carries a solution.
-pub const SOLUTION_HEADER: &str = "X-PoW-Solution";
 
 /// Solves a gate challenge; the returned `nonce` is the nonce (not a header).
 pub fn solve_challenge(ch: &GateChallenge, opts: &SolveOptions) -> Result<Solved, SolveError> {
@@ -27,53 +27,6 @@ pub fn solve_www_authenticate(value: &str, opts: &SolveOptions) -> Result<String
     let ch = gate::parse_www_authenticate(value)?;
     let s = solve_challenge(&ch, opts)?;
     Ok(gate::solution_header(&ch, &s.nonces))
-}
-
-/// The request header carrying a token.
-pub const TOKEN_HEADER: &str = "X-PoW-Token";
-
-/// What a client can read from a token without the key: its scope and expiry. The gate
-/// checks the signature; the client only needs to know when to stop reusing it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenInfo {
-    /// The scope it was paid for.
-    pub scope: String,
-    /// Expiry, Unix seconds.
-    pub expires_at: i64,
-    /// Issue time, Unix seconds, when the token says.
-    pub issued_at: Option<i64>,
-}
-
-/// Reads the (unverified) claims of a gate token (a JWT).
-pub fn token_info(token: &str) -> Option<TokenInfo> {
-    use base64::Engine as _;
-    let claims = token.split('.').nth(1)?;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(claims.trim_end_matches('='))
-        .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&raw).ok()?;
-    Some(TokenInfo {
-        scope: v.get("scope")?.as_str()?.to_string(),
-        expires_at: v.get("exp")?.as_i64()?,
-        issued_at: v.get("iat").and_then(|x| x.as_i64()),
-    })
-}
-
-/// The scope a request will need at a Grindstone gate, read from its body: `tool:NAME` for
-/// an MCP `tools/call` of tool NAME (also inside a JSON-RPC batch, first call wins).
-pub fn scope_of_request(body: &[u8]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let msgs = match v {
-        serde_json::Value::Array(a) => a,
-        v => vec![v],
-    };
-    msgs.iter()
-        .find(|m| m.get("method").and_then(|x| x.as_str()) == Some("tools/call"))
-        .and_then(|m| {
-            m.pointer("/params/name")?
-                .as_str()
-                .map(|n| format!("tool:{n}"))
-        })
 }
 
 /// Tokens by gate (an origin such as `http://127.0.0.1:8788`) and scope, reused until
@@ -182,15 +135,5 @@ mod tests {
         assert!(c.put("g", &short));
         assert!(c.get("g", "s", 102).is_some());
         assert!(c.get("g", "s", 103).is_none());
-    }
-
-    #[test]
-    fn scope_from_mcp_bodies() {
-        let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search"}}"#;
-        assert_eq!(scope_of_request(call).as_deref(), Some("tool:search"));
-        let batch = br#"[{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a"}}]"#;
-        assert_eq!(scope_of_request(batch).as_deref(), Some("tool:a"));
-        assert_eq!(scope_of_request(br#"{"method":"tools/list"}"#), None);
-        assert_eq!(scope_of_request(b"nope"), None);
     }
 }

@@ -14,6 +14,7 @@
 //! for device creation and shader compilation.
 
 use std::fmt;
+use std::ops::Range;
 use std::str::FromStr;
 #[cfg(feature = "gpu")]
 use std::{
@@ -21,6 +22,11 @@ use std::{
     sync::atomic::{AtomicBool, Ordering},
     sync::{Arc, Mutex, OnceLock},
 };
+
+use grindstone_core::{Job, Outcome, Report, Stop};
+use grindstone_cpu::Backend;
+
+use crate::{SolveError, SolveOptions, Solved};
 
 #[cfg(feature = "gpu")]
 pub use grindstone_gpu as gpu;
@@ -181,4 +187,178 @@ pub struct AdapterLine {
     pub driver: String,
     /// Whether it is a software adapter (never picked by `auto`).
     pub software: bool,
+}
+
+/// How one engine's search went, before it becomes a [`Solved`] or an error.
+struct Ran {
+    report: Report,
+    backend: Option<Backend>,
+    threads: usize,
+    engine: Engine,
+    adapter: Option<String>,
+}
+
+fn run_cpu(
+    job: &Job,
+    range: Range<u64>,
+    k: u32,
+    opts: &SolveOptions,
+    stop: Stop,
+) -> Result<Ran, SolveError> {
+    let search = opts.cpu_search(stop);
+    let report = grindstone_cpu::search_many(job, range, k as usize, &search)?;
+    Ok(Ran {
+        report,
+        backend: Some(search.backend.for_job(job)),
+        threads: search.worker_threads(),
+        engine: Engine::Cpu,
+        adapter: None,
+    })
+}
+
+#[cfg(feature = "gpu")]
+fn run_gpu(
+    g: &gpu::Gpu,
+    job: &Job,
+    range: Range<u64>,
+    k: u32,
+    stop: &Stop,
+) -> Result<Ran, SolveError> {
+    let report = g
+        .search_many(job, range, k as usize, stop)
+        .map_err(GpuError::from)?;
+    Ok(Ran {
+        report,
+        backend: None,
+        threads: 0,
+        engine: Engine::Gpu,
+        adapter: Some(g.adapter().name.clone()),
+    })
+}
+
+/// The GPU on the lower half of the range, the CPU kernels on the upper half; the first
+/// side with all `k` solutions raises the race flag, which stops the other at its next
+/// batch or dispatch.
+#[cfg(feature = "gpu")]
+fn run_hybrid(
+    g: &gpu::Gpu,
+    job: &Job,
+    k: u32,
+    opts: &SolveOptions,
+    stop: &Stop,
+) -> Result<Ran, SolveError> {
+    let jr = job.range();
+    let mid = jr.start + (jr.end - jr.start) / 2;
+    let race = Arc::new(AtomicBool::new(false));
+    let side = stop.racing(race.clone());
+    let finish = |r: &Result<Ran, SolveError>| {
+        if matches!(r, Ok(r) if r.report.outcome.is_found()) {
+            race.store(true, Ordering::Relaxed);
+        }
+    };
+    let (gpu, cpu) = std::thread::scope(|s| {
+        let g_side = s.spawn(|| {
+            let r = run_gpu(g, job, jr.start..mid, k, &side);
+            finish(&r);
+            r
+        });
+        let cpu = run_cpu(job, mid..jr.end, k, opts, side.clone());
+        finish(&cpu);
+        (g_side.join().expect("the GPU side does not panic"), cpu)
+    });
+    let cpu = cpu?;
+    let gpu = match gpu {
+        Ok(r) => r,
+        Err(e) => {
+            notice_once(&format!("the GPU failed ({e}); the CPU searched alone"));
+            return Ok(cpu);
+        }
+    };
+    let hashes = gpu.report.hashes + cpu.report.hashes;
+    let outcome = |o| Report {
+        outcome: o,
+        ..cpu.report.clone()
+    };
+    let report = match (gpu.report.outcome, cpu.report.outcome) {
+        (Outcome::Found { .. }, _) => gpu.report,
+        (_, Outcome::Found { .. }) => cpu.report.clone(),
+        _ if stop.cancelled_by_caller() => outcome(Outcome::Cancelled),
+        (Outcome::TimedOut, _) | (_, Outcome::TimedOut) => outcome(Outcome::TimedOut),
+        _ => cpu.report.clone(),
+    };
+    Ok(Ran {
+        report: Report { hashes, ..report },
+        backend: cpu.backend,
+        threads: cpu.threads,
+        engine: Engine::Hybrid,
+        adapter: gpu.adapter,
+    })
+}
+
+/// Searches a planned job for `k` solutions on the engine the options ask for;
+/// `expected` is the challenge's expected hash count (for [`Engine::Auto`]); `render`
+/// turns a winning index into solution text.
+pub(crate) fn run(
+    job: &Job,
+    k: u32,
+    expected: f64,
+    opts: &SolveOptions,
+    render: impl Fn(u64) -> String,
+) -> Result<Solved, SolveError> {
+    let stop = opts.stop();
+    #[cfg(not(feature = "gpu"))]
+    let _ = expected; // only `auto`'s GPU choice reads it
+    let ran = match opts.engine {
+        Engine::Cpu => run_cpu(job, job.range(), k, opts, stop)?,
+        #[cfg(feature = "gpu")]
+        Engine::Auto => {
+            let mut ran = None;
+            if expected >= AUTO_GPU_MIN_HASHES && gpu::Gpu::supports(job) {
+                match open_gpu(opts.adapter.as_deref(), false) {
+                    Ok(g) => match run_gpu(&g, job, job.range(), k, &stop) {
+                        Ok(r) => ran = Some(r),
+                        Err(e) => {
+                            notice_once(&format!("the GPU failed ({e}); searching on the CPU"))
+                        }
+                    },
+                    // No hardware GPU: the CPU, silently.
+                    Err(GpuError::Open(_)) => {}
+                    Err(e) => notice_once(&format!("{e}; searching on the CPU")),
+                }
+            }
+            match ran {
+                Some(r) => r,
+                None => run_cpu(job, job.range(), k, opts, stop)?,
+            }
+        }
+        #[cfg(not(feature = "gpu"))]
+        Engine::Auto => run_cpu(job, job.range(), k, opts, stop)?,
+        #[cfg(feature = "gpu")]
+        Engine::Gpu | Engine::Hybrid => {
+            let g = open_gpu(opts.adapter.as_deref(), true)?;
+            gpu::Gpu::check_supported(job).map_err(GpuError::from)?;
+            if opts.engine == Engine::Gpu {
+                run_gpu(&g, job, job.range(), k, &stop)?
+            } else {
+                run_hybrid(&g, job, k, opts, &stop)?
+            }
+        }
+        #[cfg(not(feature = "gpu"))]
+        Engine::Gpu | Engine::Hybrid => return Err(GpuError::NotBuilt.into()),
+    };
+    let Ran { report, .. } = &ran;
+    match report.outcome {
+        Outcome::Found { digest, .. } => Ok(Solved {
+            nonce: render(report.hits[0].0),
+            nonces: report.hits.iter().map(|h| render(h.0)).collect(),
+            digest,
+            hashes: report.hashes,
+            elapsed: report.elapsed,
+            backend: ran.backend,
+            threads: ran.threads,
+            engine: ran.engine,
+            adapter: ran.adapter,
+        }),
+        o => Err(SolveError::unsolved(o, report.hashes, opts.timeout)),
+    }
 }

@@ -29,7 +29,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Request, Response, StatusCode};
 
-use crate::client::{SOLUTION_HEADER, TOKEN_HEADER, TokenCache, scope_of_request};
+use crate::client::{
+    SOLUTION_HEADER, TOKEN_HEADER, TokenCache, is_pow_challenge, scope_of_request,
+};
 use crate::{SolveError, SolveOptions, unix_now};
 
 /// Why a request through [`PowClient`] failed.
@@ -76,7 +78,7 @@ fn pow_challenge(resp: &Response) -> Option<String> {
         .get_all(WWW_AUTHENTICATE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.trim_start().to_ascii_lowercase().starts_with("pow "))
+        .find(|v| is_pow_challenge(v))
         .map(str::to_string)
 }
 

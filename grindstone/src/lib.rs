@@ -28,7 +28,7 @@ pub mod peers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use engine::Engine;
 pub use grindstone_core as core;
@@ -36,8 +36,8 @@ pub use grindstone_cpu as cpu;
 
 use grindstone_core::schemes::hashcash::{self, DateWidth, MintRequest};
 use grindstone_core::schemes::sha256_bits::{self, Sha256Bits};
-use grindstone_core::{Difficulty, Digest, Job, VerifyError};
-use grindstone_cpu::{Backend, Outcome, SearchOptions};
+use grindstone_core::{Difficulty, Digest, Outcome, Stop, VerifyError};
+use grindstone_cpu::{Backend, SearchOptions};
 
 use engine::GpuError;
 
@@ -76,6 +76,22 @@ pub enum SolveError {
 }
 
 impl SolveError {
+    /// The error for a search that ended without its solutions: `outcome` is
+    /// [`Outcome::TimedOut`] (after `timeout`), [`Outcome::Cancelled`] or
+    /// [`Outcome::Exhausted`].
+    pub fn unsolved(outcome: Outcome, hashes: u64, timeout: Option<Duration>) -> SolveError {
+        match outcome {
+            Outcome::TimedOut => SolveError::TimedOut {
+                timeout: timeout.unwrap_or_default(),
+                hashes,
+            },
+            Outcome::Cancelled => SolveError::Cancelled { hashes },
+            // `Found` is not an error; a caller that passes it has lost the hit, which
+            // reads as nothing found.
+            Outcome::Exhausted | Outcome::Found { .. } => SolveError::Exhausted { hashes },
+        }
+    }
+
     /// Whether the error is the caller's input (as opposed to running out of time).
     pub fn is_bad_input(&self) -> bool {
         matches!(
@@ -106,6 +122,23 @@ pub struct SolveOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Hashes tried are added here as the search goes (for progress displays).
     pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl SolveOptions {
+    /// The [`Stop`] these options ask for, with the timeout counted from now.
+    pub fn stop(&self) -> Stop {
+        Stop::after(self.timeout, self.cancel.clone(), self.progress.clone())
+    }
+
+    /// The CPU search these options ask for: their backend (the fastest one when unset),
+    /// threads and `stop`.
+    pub fn cpu_search(&self, stop: Stop) -> SearchOptions {
+        SearchOptions {
+            backend: self.backend.unwrap_or_else(Backend::detect),
+            threads: self.threads,
+            stop,
+        }
+    }
 }
 
 /// A challenge to solve.
@@ -163,8 +196,8 @@ pub struct Solved {
     pub hashes: u64,
     /// Wall time.
     pub elapsed: Duration,
-    /// CPU backend used (when the CPU took part).
-    pub backend: Backend,
+    /// The CPU kernel that ran (`None` when only a GPU searched).
+    pub backend: Option<Backend>,
     /// Threads used.
     pub threads: usize,
     /// Where the search ran: [`Engine::Cpu`], [`Engine::Gpu`] or [`Engine::Hybrid`].
@@ -195,250 +228,6 @@ pub fn random_rand() -> String {
     hashcash::rand_field(b)
 }
 
-/// How one side of a search ended, before it becomes a [`Solved`] or an error.
-struct Ran {
-    outcome: Outcome,
-    hits: Vec<(u64, Digest)>,
-    hashes: u64,
-    backend: Backend,
-    threads: usize,
-    engine: Engine,
-    adapter: Option<String>,
-}
-
-fn finish(
-    r: Ran,
-    started: Instant,
-    opts: &SolveOptions,
-    render: impl Fn(u64) -> String,
-) -> Result<Solved, SolveError> {
-    match r.outcome {
-        Outcome::Found { index, digest } => Ok(Solved {
-            nonce: render(index),
-            nonces: r.hits.iter().map(|h| render(h.0)).collect(),
-            digest,
-            hashes: r.hashes,
-            elapsed: started.elapsed(),
-            backend: r.backend,
-            threads: r.threads,
-            engine: r.engine,
-            adapter: r.adapter,
-        }),
-        Outcome::TimedOut => Err(SolveError::TimedOut {
-            timeout: opts.timeout.unwrap_or_default(),
-            hashes: r.hashes,
-        }),
-        Outcome::Cancelled => Err(SolveError::Cancelled { hashes: r.hashes }),
-        Outcome::Exhausted => Err(SolveError::Exhausted { hashes: r.hashes }),
-    }
-}
-
-fn run_cpu(
-    job: &Job,
-    range: std::ops::Range<u64>,
-    k: u32,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-    cancel: Option<Arc<AtomicBool>>,
-) -> Result<Ran, SolveError> {
-    let search = SearchOptions {
-        backend: opts.backend.unwrap_or_else(Backend::detect),
-        threads: opts.threads,
-        deadline,
-        cancel,
-        progress: opts.progress.clone(),
-    };
-    let many = grindstone_cpu::search_many(job, range, k as usize, &search)?;
-    Ok(Ran {
-        outcome: many.report.outcome,
-        hits: many.hits,
-        hashes: many.report.hashes,
-        backend: many.report.backend,
-        threads: many.report.threads,
-        engine: Engine::Cpu,
-        adapter: None,
-    })
-}
-
-#[cfg(feature = "gpu")]
-fn run_gpu(
-    g: &engine::gpu::Gpu,
-    job: &Job,
-    range: std::ops::Range<u64>,
-    k: u32,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-    cancel: Option<Arc<AtomicBool>>,
-) -> Result<Ran, SolveError> {
-    use engine::gpu::{End, Options};
-    let r = g
-        .search_many(
-            job,
-            range,
-            k as usize,
-            &Options {
-                deadline,
-                cancel,
-                progress: opts.progress.clone(),
-            },
-        )
-        .map_err(GpuError::from)?;
-    let outcome = match r.end {
-        End::Found => Outcome::Found {
-            index: r.hits[0].0,
-            digest: r.hits[0].1,
-        },
-        End::Exhausted => Outcome::Exhausted,
-        End::TimedOut => Outcome::TimedOut,
-        End::Cancelled => Outcome::Cancelled,
-    };
-    Ok(Ran {
-        outcome,
-        hits: r.hits,
-        hashes: r.hashes,
-        backend: opts.backend.unwrap_or_else(Backend::detect),
-        threads: 0,
-        engine: Engine::Gpu,
-        adapter: Some(g.adapter().name.clone()),
-    })
-}
-
-/// The GPU on the lower half of the range, the CPU kernels on the upper half; the first
-/// side with all `k` solutions stops the other.
-#[cfg(feature = "gpu")]
-fn run_hybrid(
-    g: &engine::gpu::Gpu,
-    job: &Job,
-    k: u32,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> Result<Ran, SolveError> {
-    let jr = job.range();
-    let mid = jr.start + (jr.end - jr.start) / 2;
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = AtomicBool::new(false);
-    let (gpu, cpu) = std::thread::scope(|s| {
-        // The caller's cancel flag, relayed to both sides.
-        if let Some(c) = opts.cancel.clone() {
-            let (stop, done) = (stop.clone(), &done);
-            s.spawn(move || {
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                    if c.load(std::sync::atomic::Ordering::Relaxed) {
-                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-            });
-        }
-        let g_side = s.spawn(|| {
-            let r = run_gpu(g, job, jr.start..mid, k, opts, deadline, Some(stop.clone()));
-            if matches!(&r, Ok(r) if matches!(r.outcome, Outcome::Found { .. })) {
-                stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-            r
-        });
-        let cpu = run_cpu(job, mid..jr.end, k, opts, deadline, Some(stop.clone()));
-        if matches!(&cpu, Ok(r) if matches!(r.outcome, Outcome::Found { .. })) {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        let gpu = g_side.join().expect("the GPU side does not panic");
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        (gpu, cpu)
-    });
-    let cpu = cpu?;
-    let gpu = match gpu {
-        Ok(r) => r,
-        Err(e) => {
-            engine::notice_once(&format!("the GPU failed ({e}); the CPU searched alone"));
-            return Ok(cpu);
-        }
-    };
-    let hashes = gpu.hashes + cpu.hashes;
-    let user_cancelled = opts
-        .cancel
-        .as_ref()
-        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
-    let mut best = match (&gpu.outcome, &cpu.outcome) {
-        (Outcome::Found { .. }, _) => gpu,
-        (_, Outcome::Found { .. }) => Ran {
-            adapter: gpu.adapter,
-            ..cpu
-        },
-        _ if user_cancelled => Ran {
-            outcome: Outcome::Cancelled,
-            ..cpu
-        },
-        (Outcome::TimedOut, _) | (_, Outcome::TimedOut) => Ran {
-            outcome: Outcome::TimedOut,
-            ..cpu
-        },
-        _ => cpu,
-    };
-    best.hashes = hashes;
-    best.engine = Engine::Hybrid;
-    best.threads = best.threads.max(opts.threads);
-    Ok(best)
-}
-
-/// Searches a planned job for `k` solutions with the options on the engine they ask
-/// for; `expected` is the challenge's expected hash count (for [`Engine::Auto`]);
-/// `render` turns a winning index into solution text.
-fn run(
-    job: &Job,
-    k: u32,
-    expected: f64,
-    opts: &SolveOptions,
-    render: impl Fn(u64) -> String,
-) -> Result<Solved, SolveError> {
-    let started = Instant::now();
-    let deadline = opts.timeout.map(|t| started + t);
-    #[cfg(not(feature = "gpu"))]
-    let _ = expected; // only `auto`'s GPU choice reads it
-    let ran = match opts.engine {
-        Engine::Cpu => run_cpu(job, job.range(), k, opts, deadline, opts.cancel.clone())?,
-        #[cfg(feature = "gpu")]
-        Engine::Auto => {
-            let mut ran = None;
-            if expected >= engine::AUTO_GPU_MIN_HASHES && engine::gpu::Gpu::supports(job) {
-                match engine::open_gpu(opts.adapter.as_deref(), false) {
-                    Ok(g) => {
-                        match run_gpu(&g, job, job.range(), k, opts, deadline, opts.cancel.clone())
-                        {
-                            Ok(r) => ran = Some(r),
-                            Err(e) => engine::notice_once(&format!(
-                                "the GPU failed ({e}); searching on the CPU"
-                            )),
-                        }
-                    }
-                    // No hardware GPU: the CPU, silently.
-                    Err(GpuError::Open(_)) => {}
-                    Err(e) => engine::notice_once(&format!("{e}; searching on the CPU")),
-                }
-            }
-            match ran {
-                Some(r) => r,
-                None => run_cpu(job, job.range(), k, opts, deadline, opts.cancel.clone())?,
-            }
-        }
-        #[cfg(not(feature = "gpu"))]
-        Engine::Auto => run_cpu(job, job.range(), k, opts, deadline, opts.cancel.clone())?,
-        #[cfg(feature = "gpu")]
-        Engine::Gpu | Engine::Hybrid => {
-            let g = engine::open_gpu(opts.adapter.as_deref(), true)?;
-            engine::gpu::Gpu::check_supported(job).map_err(GpuError::from)?;
-            if opts.engine == Engine::Gpu {
-                run_gpu(&g, job, job.range(), k, opts, deadline, opts.cancel.clone())?
-            } else {
-                run_hybrid(&g, job, k, opts, deadline)?
-            }
-        }
-        #[cfg(not(feature = "gpu"))]
-        Engine::Gpu | Engine::Hybrid => return Err(GpuError::NotBuilt.into()),
-    };
-    finish(ran, started, opts, render)
-}
-
 /// Solves a challenge. Every solution returned has been confirmed by the core's exact
 /// check; without a timeout the result is the scheme's lowest nonce index, independent of
 /// the thread count.
@@ -447,12 +236,12 @@ pub fn solve(challenge: &Challenge, opts: &SolveOptions) -> Result<Solved, Solve
         Challenge::Sha256Bits(c) => {
             let plan = c.plan();
             let expected = c.difficulty().expected_hashes();
-            run(plan.job(), c.solutions(), expected, opts, |i| plan.nonce(i))
+            engine::run(plan.job(), c.solutions(), expected, opts, |i| plan.nonce(i))
         }
         Challenge::Hashcash(m) => {
             let plan = m.plan()?;
             let expected = challenge.expected_hashes();
-            run(plan.job(), 1, expected, opts, |i| plan.stamp(i))
+            engine::run(plan.job(), 1, expected, opts, |i| plan.stamp(i))
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use grindstone::client::{self, TokenCache};
+use grindstone::core::schemes::Scheme;
 use grindstone::core::schemes::captcha_mcp::ChallengeMsg;
 use grindstone::core::schemes::sha256_bits::Sha256Bits;
 use grindstone::core::{Difficulty, VerifyError};
@@ -74,7 +75,12 @@ fn solve<'py>(
             let s = grindstone::solve(&Challenge::Sha256Bits(msg.challenge()?), &o)?;
             Ok(msg.verify_msg(&s.nonces).to_json())
         }
-        Some(other) => grindstone::peers::solve(other, &text, &o).map(|s| s.response.to_string()),
+        Some(other) => {
+            let scheme = other
+                .parse::<Scheme>()
+                .map_err(grindstone::core::Error::from)?;
+            grindstone::peers::solve(scheme, &text, &o).map(|s| s.response.to_string())
+        }
     });
     from_json(py, &out.map_err(to_py)?)
 }

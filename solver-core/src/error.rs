@@ -68,6 +68,9 @@ pub enum Error {
     /// A nonce layout that does not fit the hash's nonce-index space or block structure.
     #[error("bad nonce layout: {0}")]
     Layout(String),
+    /// A scheme name not in the registry.
+    #[error(transparent)]
+    UnknownScheme(#[from] crate::schemes::UnknownScheme),
 }
 
 /// Why a well-formed solution was refused.

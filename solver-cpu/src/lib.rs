@@ -10,8 +10,8 @@
 //! stops only when the next unclaimed batch starts above the best hit so far, and every
 //! batch below that hit has been claimed and finished.
 //!
-//! Cancellation, the deadline and the shared progress counter are all checked or
-//! updated once per batch.
+//! The [`Stop`] (deadline, cancellation, progress counter) is checked and updated once
+//! per batch; the answer is `grindstone-core`'s [`Report`].
 
 #![warn(missing_docs)]
 
@@ -19,12 +19,14 @@ pub mod backend;
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub use backend::{Backend, cpu_features};
+use grindstone_core::search::Halt;
 use grindstone_core::{Digest, Job};
+pub use grindstone_core::{Outcome, Report, Stop};
 
 /// Errors of the CPU searcher.
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +68,9 @@ pub struct SearchOptions {
     pub backend: Backend,
     /// Worker threads; `0` means one per logical CPU.
     pub threads: usize,
-    /// Give up at this instant.
-    pub deadline: Option<Instant>,
-    /// Give up when this becomes `true`.
-    pub cancel: Option<Arc<AtomicBool>>,
-    /// Hashes tried are added here once per batch (for progress displays).
-    pub progress: Option<Arc<AtomicU64>>,
+    /// When to give up, and where to count progress (checked and updated once per
+    /// batch).
+    pub stop: Stop,
 }
 
 impl Default for SearchOptions {
@@ -79,50 +78,31 @@ impl Default for SearchOptions {
         Self {
             backend: Backend::detect(),
             threads: 0,
-            deadline: None,
-            cancel: None,
-            progress: None,
+            stop: Stop::default(),
         }
     }
 }
 
-/// How a search ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// A valid index and its digest (confirmed by [`Job::check`]).
-    Found {
-        /// The nonce index.
-        index: u64,
-        /// Its digest.
-        digest: Digest,
-    },
-    /// The whole range was searched without a solution.
-    Exhausted,
-    /// The deadline passed first.
-    TimedOut,
-    /// The cancel flag was raised first.
-    Cancelled,
+impl SearchOptions {
+    /// The worker threads a search with these options runs (`0` resolved).
+    pub fn worker_threads(&self) -> usize {
+        if self.threads == 0 {
+            default_threads()
+        } else {
+            self.threads
+        }
+    }
 }
 
-/// What a search did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Report {
-    /// How it ended.
-    pub outcome: Outcome,
-    /// Candidates hashed.
-    pub hashes: u64,
-    /// Wall time.
-    pub elapsed: Duration,
-    /// The backend used.
-    pub backend: Backend,
-    /// Worker threads used.
-    pub threads: usize,
-}
-
-impl Report {
-    /// Hashes per second.
-    pub fn rate(&self) -> f64 {
-        self.hashes as f64 / self.elapsed.as_secs_f64().max(1e-9)
+impl Backend {
+    /// The kernel that runs `job` when this one is asked for: itself, or
+    /// [`Backend::Portable`] where it has no fast path for the job's shape.
+    pub fn for_job(self, job: &Job) -> Backend {
+        if self.supports(job) {
+            self
+        } else {
+            Backend::Portable
+        }
     }
 }
 
@@ -170,36 +150,18 @@ struct Shared<'a> {
     bound: AtomicU64,
     hits: Mutex<Vec<(u64, Digest)>>,
     hashes: AtomicU64,
-    timed_out: AtomicBool,
-    cancelled: AtomicBool,
-    opts: &'a SearchOptions,
+    halt: Halt,
+    stop: &'a Stop,
 }
 
 impl Shared<'_> {
     fn should_stop(&self) -> bool {
-        if self.timed_out.load(Ordering::Relaxed) || self.cancelled.load(Ordering::Relaxed) {
-            return true;
-        }
-        if let Some(c) = &self.opts.cancel
-            && c.load(Ordering::Relaxed)
-        {
-            self.cancelled.store(true, Ordering::Relaxed);
-            return true;
-        }
-        if let Some(d) = self.opts.deadline
-            && Instant::now() >= d
-        {
-            self.timed_out.store(true, Ordering::Relaxed);
-            return true;
-        }
-        false
+        self.halt.poll(self.stop)
     }
 
     fn count(&self, n: u64) {
         self.hashes.fetch_add(n, Ordering::Relaxed);
-        if let Some(p) = &self.opts.progress {
-            p.fetch_add(n, Ordering::Relaxed);
-        }
+        self.stop.count(n);
     }
 
     /// Keeps the k lowest hits.
@@ -260,55 +222,35 @@ fn scan(sh: &Shared<'_>, range: Range<u64>) {
 /// Searches the whole range of `job` for its lowest valid index (see the
 /// [crate documentation](crate)).
 pub fn search(job: &Job, opts: &SearchOptions) -> Result<Report, Error> {
-    search_range(job, job.range(), opts)
+    search_many(job, job.range(), 1, opts)
 }
 
 /// Searches `range` (clamped to the job's range) of `job` for its lowest valid index.
 pub fn search_range(job: &Job, range: Range<u64>, opts: &SearchOptions) -> Result<Report, Error> {
-    let r = search_many(job, range, 1, opts)?;
-    Ok(r.report)
-}
-
-/// What a search for several solutions did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManyReport {
-    /// The summary; `outcome` is `Found` (with the lowest hit) only when all `k` were
-    /// found.
-    pub report: Report,
-    /// The lowest valid indices found, in increasing order (all `k` of them when found;
-    /// fewer after a timeout, a cancellation or an exhausted range).
-    pub hits: Vec<(u64, Digest)>,
+    search_many(job, range, 1, opts)
 }
 
 /// Searches `range` (clamped to the job's range) for its `k` lowest valid indices, in one
 /// parallel pass: the workers stop as soon as every batch below the k-th hit is done.
 /// Without a timeout or cancellation the result does not depend on the thread count.
+/// The outcome is `Found` (with the lowest hit) only when all `k` were found.
 pub fn search_many(
     job: &Job,
     range: Range<u64>,
     k: usize,
     opts: &SearchOptions,
-) -> Result<ManyReport, Error> {
+) -> Result<Report, Error> {
     let started = Instant::now();
     let k = k.max(1);
     let Range { start, end } = job.clamp(range);
-    let threads = if opts.threads == 0 {
-        default_threads()
-    } else {
-        opts.threads
-    };
+    let threads = opts.worker_threads();
     if !opts.backend.is_available() {
         return Err(Error::UnavailableBackend(opts.backend.name()));
     }
-    let backend = if opts.backend.supports(job) {
-        opts.backend
-    } else {
-        Backend::Portable
-    };
     let inline_end = start.saturating_add(INLINE).min(end);
     let sh = Shared {
         job,
-        backend,
+        backend: opts.backend.for_job(job),
         base: inline_end,
         end,
         k,
@@ -316,9 +258,8 @@ pub fn search_many(
         bound: AtomicU64::new(u64::MAX),
         hits: Mutex::new(Vec::with_capacity(k + 1)),
         hashes: AtomicU64::new(0),
-        timed_out: AtomicBool::new(false),
-        cancelled: AtomicBool::new(false),
-        opts,
+        halt: Halt::default(),
+        stop: &opts.stop,
     };
     if start < inline_end && !sh.should_stop() {
         scan(&sh, start..inline_end);
@@ -336,23 +277,87 @@ pub fn search_many(
             index: hits[0].0,
             digest: hits[0].1,
         }
-    } else if sh.cancelled.load(Ordering::Relaxed) {
-        Outcome::Cancelled
-    } else if sh.timed_out.load(Ordering::Relaxed) {
-        Outcome::TimedOut
     } else {
-        Outcome::Exhausted
+        sh.halt.outcome()
     };
-    Ok(ManyReport {
-        report: Report {
-            outcome,
-            hashes: sh.hashes.load(Ordering::Relaxed),
-            elapsed: started.elapsed(),
-            backend,
-            threads,
-        },
+    Ok(Report {
+        outcome,
         hits,
+        hashes: sh.hashes.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
     })
+}
+
+/// Runs `f` on the search pool of `threads` workers (`0`: one per logical CPU), built
+/// once per thread count and kept, so that callers with their own parallel loops (the
+/// peer schemes' scans) share the kernels' threads.
+pub fn install<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R, Error> {
+    let threads = if threads == 0 {
+        default_threads()
+    } else {
+        threads
+    };
+    Ok(pool(threads)?.install(f))
+}
+
+/// Scans `0..items` in chunks of `chunk` on the search pool for the lowest item that
+/// `probe` answers `Some` for, for work no kernel runs (derivations, SHA-512). `probe`
+/// sees one chunk at a time and answers the first hit in it; every chunk below the
+/// answer is scanned, so the answer is the lowest whatever the thread count. Stops as
+/// [`Stop`] says between chunks. Answers the hit, or why there is none
+/// ([`Outcome::Exhausted`], [`Outcome::TimedOut`] or [`Outcome::Cancelled`]), and the
+/// items of the chunks scanned.
+pub fn scan_chunks<T: Send>(
+    items: u64,
+    chunk: u64,
+    threads: usize,
+    stop: &Stop,
+    probe: impl Fn(Range<u64>) -> Option<T> + Sync,
+) -> Result<(Result<T, Outcome>, u64), Error> {
+    let chunk = chunk.max(1);
+    let chunks = items.div_ceil(chunk);
+    let next = AtomicU64::new(0);
+    // The lowest answering chunk so far (`u64::MAX` until one answers): no chunk at or
+    // above it needs scanning.
+    let bound = AtomicU64::new(u64::MAX);
+    let best: Mutex<Option<(u64, T)>> = Mutex::new(None);
+    let halt = Halt::default();
+    let hashes = AtomicU64::new(0);
+    let work = || {
+        while !halt.poll(stop) {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            if c >= chunks || c >= bound.load(Ordering::Relaxed) {
+                return;
+            }
+            let r = c * chunk..c.saturating_add(1).saturating_mul(chunk).min(items);
+            let n = r.end - r.start;
+            let hit = probe(r);
+            hashes.fetch_add(n, Ordering::Relaxed);
+            stop.count(n);
+            if let Some(t) = hit {
+                let mut b = best.lock().unwrap_or_else(|e| e.into_inner());
+                if b.as_ref().is_none_or(|(bc, _)| c < *bc) {
+                    *b = Some((c, t));
+                    bound.store(c, Ordering::Relaxed);
+                }
+            }
+        }
+    };
+    let threads = if threads == 0 {
+        default_threads()
+    } else {
+        threads
+    };
+    if threads == 1 {
+        work();
+    } else {
+        pool(threads)?.broadcast(|_| work());
+    }
+    let found = best.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok((
+        found.map(|(_, t)| t).ok_or_else(|| halt.outcome()),
+        hashes.into_inner(),
+    ))
 }
 
 #[cfg(test)]
@@ -360,6 +365,8 @@ mod tests {
     use super::*;
     use grindstone_core::schemes::sha256_bits::Sha256Bits;
     use grindstone_core::{Alphabet, Difficulty, HashAlg, Predicate, Target, reference};
+    use std::sync::atomic::AtomicBool;
+    use std::time::Duration;
 
     fn opts(threads: usize) -> SearchOptions {
         SearchOptions {
@@ -417,8 +424,11 @@ mod tests {
             .plan();
         let progress = Arc::new(AtomicU64::new(0));
         let o = SearchOptions {
-            deadline: Some(Instant::now() + Duration::from_millis(100)),
-            progress: Some(progress.clone()),
+            stop: Stop::after(
+                Some(Duration::from_millis(100)),
+                None,
+                Some(progress.clone()),
+            ),
             ..opts(2)
         };
         let r = search(plan.job(), &o).unwrap();
@@ -434,7 +444,7 @@ mod tests {
             c2.store(true, Ordering::Relaxed);
         });
         let o = SearchOptions {
-            cancel: Some(cancel),
+            stop: Stop::after(None, Some(cancel), None),
             ..opts(2)
         };
         let r = search(plan.job(), &o).unwrap();
@@ -499,16 +509,32 @@ mod tests {
                 let r = search_many(job, job.range(), k, &opts(t)).unwrap();
                 let got: Vec<u64> = r.hits.iter().map(|h| h.0).collect();
                 assert_eq!(got, want[..k], "k={k} threads={t}");
-                assert!(
-                    matches!(r.report.outcome, Outcome::Found { index, .. } if index == want[0])
-                );
-                assert!(r.report.hashes > want[k - 1]);
+                assert!(matches!(r.outcome, Outcome::Found { index, .. } if index == want[0]));
+                assert!(r.hashes > want[k - 1]);
             }
         }
         // Fewer than k in the range: exhausted, with what was found.
         let r = search_many(job, 0..want[2] + 1, 5, &opts(2)).unwrap();
-        assert_eq!(r.report.outcome, Outcome::Exhausted);
+        assert_eq!(r.outcome, Outcome::Exhausted);
         assert_eq!(r.hits.len(), 3);
+    }
+
+    #[test]
+    fn scan_finds_the_lowest_item_whatever_the_thread_count() {
+        let hit = |r: Range<u64>| r.clone().find(|&n| n % 1000 == 999 && n > 5000);
+        for t in [1, 2, 3] {
+            let (found, hashes) = scan_chunks(100_000, 64, t, &Stop::default(), hit).unwrap();
+            assert_eq!(found, Ok(5999), "threads={t}");
+            assert!(hashes >= 5999);
+        }
+        let (found, hashes) = scan_chunks(500, 64, 2, &Stop::default(), hit).unwrap();
+        assert_eq!((found, hashes), (Err(Outcome::Exhausted), 500));
+        let past = Stop {
+            deadline: Some(Instant::now()),
+            ..Default::default()
+        };
+        let (found, _) = scan_chunks(u64::MAX, 64, 2, &past, |_| None::<()>).unwrap();
+        assert_eq!(found, Err(Outcome::TimedOut));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use grindstone_core::Difficulty;
 use grindstone_core::schemes::sha256_bits::Sha256Bits;
-use grindstone_gpu::{Gpu, Options, Selector};
+use grindstone_gpu::{Gpu, Selector, Stop};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secs: f64 = std::env::args().nth(1).map_or(Ok(3.0), |s| s.parse())?;
@@ -25,17 +25,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         plan.job(),
         plan.job().range(),
         1,
-        &Options {
-            deadline: Some(Instant::now() + Duration::from_secs_f64(secs)),
-            ..Default::default()
-        },
+        &Stop::after(Some(Duration::from_secs_f64(secs)), None, None),
     )?;
     println!(
-        "{:.1} M candidates/s ({} in {:?}, {} dispatches)",
+        "{:.1} M candidates/s ({} in {:?})",
         r.rate() / 1e6,
         r.hashes,
-        r.elapsed,
-        r.dispatches
+        r.elapsed
     );
     Ok(())
 }

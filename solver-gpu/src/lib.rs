@@ -22,11 +22,11 @@ pub mod kernel;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use grindstone_core::{Digest, Job};
+pub use grindstone_core::{Outcome, Report, Stop};
 use kernel::Layout;
 
 /// Errors of the GPU searcher.
@@ -140,53 +140,6 @@ fn rank(t: wgpu::DeviceType) -> u8 {
         wgpu::DeviceType::VirtualGpu => 2,
         wgpu::DeviceType::Other => 3,
         wgpu::DeviceType::Cpu => 4,
-    }
-}
-
-/// How a GPU search ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
-    /// All the solutions asked for were found.
-    Found,
-    /// The range was searched.
-    Exhausted,
-    /// The deadline passed.
-    TimedOut,
-    /// The cancel flag was raised.
-    Cancelled,
-}
-
-/// How to search.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// Give up at this instant (checked between dispatches; dispatches are sized to take
-    /// tens of milliseconds).
-    pub deadline: Option<Instant>,
-    /// Give up when this becomes `true`.
-    pub cancel: Option<Arc<AtomicBool>>,
-    /// Candidates searched are added here after each dispatch.
-    pub progress: Option<Arc<AtomicU64>>,
-}
-
-/// What a GPU search did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    /// How it ended.
-    pub end: End,
-    /// The lowest valid indices found (each confirmed by [`Job::check`]), increasing.
-    pub hits: Vec<(u64, Digest)>,
-    /// Candidates searched.
-    pub hashes: u64,
-    /// Wall time.
-    pub elapsed: Duration,
-    /// Dispatches completed.
-    pub dispatches: u64,
-}
-
-impl Report {
-    /// Candidates per second.
-    pub fn rate(&self) -> f64 {
-        self.hashes as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 }
 
@@ -382,7 +335,7 @@ impl Gpu {
         job: &Job,
         range: Range<u64>,
         k: usize,
-        opts: &Options,
+        stop: &Stop,
     ) -> Result<Report, Error> {
         let started = Instant::now();
         let k = k.max(1);
@@ -392,7 +345,7 @@ impl Gpu {
         let mut run = Run::new(self, job, &layout, &pipeline, end);
         let mut hits: Vec<(u64, Digest)> = Vec::new();
         let mut next = start;
-        let mut end_state = End::Exhausted;
+        let mut outcome = Outcome::Exhausted;
         let mut last_done = Instant::now();
         loop {
             while run.flight.len() < IN_FLIGHT && next < end {
@@ -410,10 +363,7 @@ impl Gpu {
                 None => u64::from(f.hi - f.lo),
             };
             run.hashes += searched;
-            run.dispatches += 1;
-            if let Some(p) = &opts.progress {
-                p.fetch_add(searched, Ordering::Relaxed);
-            }
+            stop.count(searched);
             if hit.is_none() {
                 run.adapt(u64::from(f.hi - f.lo), dt);
             }
@@ -428,29 +378,23 @@ impl Gpu {
                 }
                 next = index + 1;
                 if hits.len() == k {
-                    end_state = End::Found;
+                    outcome = Outcome::Found {
+                        index: hits[0].0,
+                        digest: hits[0].1,
+                    };
                     break;
                 }
             }
-            if opts
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Relaxed))
-            {
-                end_state = End::Cancelled;
-                break;
-            }
-            if opts.deadline.is_some_and(|d| Instant::now() >= d) {
-                end_state = End::TimedOut;
+            if let Some(o) = stop.check() {
+                outcome = o;
                 break;
             }
         }
         Ok(Report {
-            end: end_state,
+            outcome,
             hits,
             hashes: run.hashes,
             elapsed: started.elapsed(),
-            dispatches: run.dispatches,
         })
     }
 }
@@ -495,7 +439,6 @@ struct Run<'a> {
     pre: Option<(u64, [u32; PARAM_WORDS])>,
     budget: u64,
     hashes: u64,
-    dispatches: u64,
 }
 
 impl<'a> Run<'a> {
@@ -563,7 +506,6 @@ impl<'a> Run<'a> {
             pre: None,
             budget: FIRST,
             hashes: 0,
-            dispatches: 0,
         }
     }
 

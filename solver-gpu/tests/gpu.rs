@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use grindstone_core::schemes::sha256_bits::Sha256Bits;
 use grindstone_core::{Alphabet, Difficulty, HashAlg, Job, Predicate, Target, reference};
 use grindstone_gpu::kernel::{Layout, SHA1_FNS, SHA256_FNS, TEMPLATE};
-use grindstone_gpu::{End, Gpu, Options, Selector};
+use grindstone_gpu::{Gpu, Outcome, Selector, Stop};
 
 const ALPHABETS: [Alphabet; 4] = [
     Alphabet::Decimal,
@@ -151,15 +151,15 @@ fn reference_hits(job: &Job, range: std::ops::Range<u64>, k: usize) -> Vec<u64> 
 }
 
 fn gpu_hits(g: &Gpu, job: &Job, range: std::ops::Range<u64>, k: usize) -> Vec<u64> {
-    let r = g.search_many(job, range, k, &Options::default()).unwrap();
+    let r = g.search_many(job, range, k, &Stop::default()).unwrap();
     for (i, d) in &r.hits {
         assert_eq!(*d, job.digest_at(*i));
     }
     let hits: Vec<u64> = r.hits.iter().map(|h| h.0).collect();
     if hits.len() == k {
-        assert_eq!(r.end, End::Found);
+        assert!(r.outcome.is_found());
     } else {
-        assert_eq!(r.end, End::Exhausted);
+        assert_eq!(r.outcome, Outcome::Exhausted);
     }
     hits
 }
@@ -218,9 +218,9 @@ fn gpu_crosses_dispatch_and_high_part_boundaries() {
         // Exhausting a short range with no hit at a high difficulty.
         let j = job_for(alg, 30, width, a, 40);
         let r = g
-            .search_many(&j, start..start + 5000, 1, &Options::default())
+            .search_many(&j, start..start + 5000, 1, &Stop::default())
             .unwrap();
-        assert_eq!(r.end, End::Exhausted);
+        assert_eq!(r.outcome, Outcome::Exhausted);
         assert_eq!(r.hashes, 5000, "{a:?} {r:?}");
     }
 }
@@ -232,10 +232,8 @@ fn gpu_runs_many_dispatches() {
     let j = job(40, 8, Alphabet::Base64Url, 10);
     let range = 1_000..601_000;
     let want = reference_hits(&j, range.clone(), 10_000);
-    let r = g
-        .search_many(&j, range, 10_000, &Options::default())
-        .unwrap();
-    assert_eq!(r.end, End::Exhausted);
+    let r = g.search_many(&j, range, 10_000, &Stop::default()).unwrap();
+    assert_eq!(r.outcome, Outcome::Exhausted);
     assert_eq!(r.hashes, 600_000);
     let got: Vec<u64> = r.hits.iter().map(|h| h.0).collect();
     assert_eq!(got, want);
@@ -253,7 +251,7 @@ fn gpu_solves_planned_challenges_like_the_cpu() {
         let plan = c.plan();
         let want = reference::search(plan.job(), plan.job().range()).unwrap();
         let r = g
-            .search_many(plan.job(), plan.job().range(), 1, &Options::default())
+            .search_many(plan.job(), plan.job().range(), 1, &Stop::default())
             .unwrap();
         assert_eq!(r.hits[0].0, want, "{salt} d={d}");
         assert!(c.verify(&plan.nonce(want)).is_ok());
@@ -275,7 +273,7 @@ fn gpu_mints_hashcash_stamps_like_the_cpu() {
         let plan = req.plan().unwrap();
         let want = reference::search(plan.job(), plan.job().range()).unwrap();
         let r = g
-            .search_many(plan.job(), plan.job().range(), 1, &Options::default())
+            .search_many(plan.job(), plan.job().range(), 1, &Stop::default())
             .unwrap();
         assert_eq!(r.hits[0].0, want, "bits={bits}");
     }
@@ -305,13 +303,13 @@ fn deadline_and_cancel_stop_a_gpu_search() {
             &j,
             j.range(),
             1,
-            &Options {
+            &Stop {
                 deadline: Some(t0 + std::time::Duration::from_millis(300)),
                 ..Default::default()
             },
         )
         .unwrap();
-    assert_eq!(r.end, End::TimedOut);
+    assert_eq!(r.outcome, Outcome::TimedOut);
     assert!(r.hashes > 0);
     let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let r = g
@@ -319,13 +317,13 @@ fn deadline_and_cancel_stop_a_gpu_search() {
             &j,
             j.range(),
             1,
-            &Options {
+            &Stop {
                 cancel: Some(cancel),
                 ..Default::default()
             },
         )
         .unwrap();
-    assert_eq!(r.end, End::Cancelled);
+    assert_eq!(r.outcome, Outcome::Cancelled);
 }
 
 #[test]
@@ -340,7 +338,7 @@ fn unsupported_jobs_and_bad_adapters_are_errors() {
     assert!(e.to_string().contains("no-such-adapter-xyz"), "{e}");
     if let Some(g) = gpu() {
         let e = g
-            .search_many(&spill, spill.range(), 1, &Options::default())
+            .search_many(&spill, spill.range(), 1, &Stop::default())
             .unwrap_err();
         assert!(e.to_string().contains("final message block"), "{e}");
     }

@@ -12,10 +12,10 @@ use grindstone::Engine;
 use grindstone::core::fixtures;
 use grindstone::core::schemes::sha256_bits;
 use grindstone::core::{HashAlg, Job};
-use grindstone::cpu::{self, Backend, SearchOptions, default_threads};
+use grindstone::cpu::{self, Backend, SearchOptions, Stop, default_threads};
 use serde_json::json;
 
-use super::{CmdResult, bad, parse_duration, si};
+use super::{CmdResult, bad, si};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -23,8 +23,8 @@ pub struct Args {
     #[arg(long, default_value = sha256_bits::NAME)]
     pub scheme: String,
     /// How long each measurement runs.
-    #[arg(long, default_value = "1s", value_name = "DURATION")]
-    pub duration: String,
+    #[arg(long, default_value = "1s", value_name = "DURATION", value_parser = super::duration_arg)]
+    pub duration: Duration,
     /// Measure only this thread count (default: 1 and one per logical CPU).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -36,7 +36,7 @@ pub struct Args {
         default_value = "all",
         value_name = "NAME"
     )]
-    pub backend: String,
+    pub backend: BenchBackend,
     /// Skip the naive `hash(prefix + decimal nonce)` loop.
     #[arg(long, conflicts_with = "compare_naive")]
     pub no_naive: bool,
@@ -62,21 +62,13 @@ fn device_row(
     job: &Job,
     dur: Duration,
 ) -> Result<(Row, String), super::Failure> {
-    use grindstone::engine::{gpu, open_gpu};
+    use grindstone::engine::open_gpu;
     let g = open_gpu(adapter, allow_software).map_err(bad)?;
     g.prepare(job).map_err(|e| super::fail(anyhow!("{e}")))?;
     let name = g.adapter().to_string();
     let (hashes, seconds) = if engine == Engine::Gpu {
         let r = g
-            .search_many(
-                job,
-                job.range(),
-                1,
-                &gpu::Options {
-                    deadline: Some(Instant::now() + dur),
-                    ..Default::default()
-                },
-            )
+            .search_many(job, job.range(), 1, &Stop::after(Some(dur), None, None))
             .map_err(|e| super::fail(anyhow!("{e}")))?;
         (r.hashes, r.elapsed.as_secs_f64())
     } else {
@@ -179,8 +171,27 @@ impl Row {
     }
 }
 
+/// `grind bench --backend`: `all`, or one engine or kernel.
+#[derive(Debug, Clone, Copy)]
+pub enum BenchBackend {
+    All,
+    One(super::BackendArg),
+}
+
+impl std::str::FromStr for BenchBackend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.trim().eq_ignore_ascii_case("all") {
+            Ok(Self::All)
+        } else {
+            s.parse().map(Self::One)
+        }
+    }
+}
+
 pub fn run(a: Args) -> CmdResult {
-    let dur = parse_duration(&a.duration).map_err(bad)?;
+    let dur = a.duration;
     if dur.is_zero() {
         return Err(bad(anyhow!("--duration must be more than zero")));
     }
@@ -192,11 +203,9 @@ pub fn run(a: Args) -> CmdResult {
         Some(t) => vec![t],
     };
     let (job, prefix) = bench_job(&a.scheme)?;
-    let all = a.backend.trim().eq_ignore_ascii_case("all");
-    let (engine, forced) = if all {
-        (Engine::Auto, None)
-    } else {
-        super::parse_backend(&a.backend)?
+    let (all, engine, forced) = match a.backend {
+        BenchBackend::All => (true, Engine::Auto, None),
+        BenchBackend::One(b) => (false, b.engine, b.kernel),
     };
     let device = matches!(engine, Engine::Gpu | Engine::Hybrid);
     let backends = match (all, forced) {
@@ -230,8 +239,7 @@ pub fn run(a: Args) -> CmdResult {
             let opts = SearchOptions {
                 backend: b,
                 threads,
-                deadline: Some(Instant::now() + dur),
-                ..Default::default()
+                stop: Stop::after(Some(dur), None, None),
             };
             let r = cpu::search(&job, &opts).map_err(bad)?;
             rows.push(Row {

@@ -113,7 +113,7 @@ pub fn mint(a: MintArgs) -> CmdResult {
     }
     let width = DateWidth::from_chars(a.width).map_err(bad)?;
     let date = parse_time(a.time.as_deref())?;
-    let mut opts = a.search.options()?;
+    let mut opts = a.search.options();
     // Validate every request before spending time on any.
     let mut requests = Vec::new();
     for r in &resources {
@@ -151,7 +151,7 @@ pub fn mint(a: MintArgs) -> CmdResult {
                 "hashes": s.hashes,
                 "elapsed_ms": s.elapsed.as_secs_f64() * 1e3,
                 "rate": s.rate(),
-                "backend": s.backend.name(),
+                "backend": s.backend.map(|b| b.name()),
                 "threads": s.threads,
                 "engine": s.engine.name(),
             });

@@ -60,8 +60,8 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
     /// Give up after this long (e.g. 500ms, 10s, 2m; a bare number is seconds).
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub timeout: Option<Duration>,
     /// Search backend: a CPU kernel (`grind info` lists them), `gpu`, `hybrid` (GPU and
     /// CPU together) or `auto` (the fastest CPU kernel; a hardware GPU for hard
     /// challenges).
@@ -71,44 +71,61 @@ pub struct SearchArgs {
         default_value = "auto",
         value_name = "NAME"
     )]
-    pub backend: String,
+    pub backend: BackendArg,
     /// GPU adapter to use, by a substring of its name (`grind info` lists them).
     #[arg(long, env = "GRIND_ADAPTER", value_name = "NAME")]
     pub adapter: Option<String>,
 }
 
-/// Parses `--backend`: an engine name (`auto`, `gpu`, `hybrid`) or a CPU kernel name.
-pub fn parse_backend(name: &str) -> Result<(Engine, Option<Backend>), Failure> {
-    match name.parse::<Engine>() {
-        Ok(Engine::Cpu) => Ok((Engine::Cpu, None)),
-        Ok(e) => Ok((e, None)),
-        Err(_) => Ok((
-            Engine::Cpu,
-            Some(
-                Backend::from_name(name)
-                    .map_err(|e| bad(anyhow::anyhow!("{e}; or one of: cpu, gpu, hybrid")))?,
-            ),
-        )),
+/// `--backend`: an engine (`auto`, `cpu`, `gpu`, `hybrid`) or a CPU kernel by name (which
+/// runs on the CPU engine).
+#[derive(Debug, Clone, Copy)]
+pub struct BackendArg {
+    pub engine: Engine,
+    pub kernel: Option<Backend>,
+}
+
+impl std::str::FromStr for BackendArg {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        if let Ok(engine) = name.parse::<Engine>() {
+            return Ok(Self {
+                engine,
+                kernel: None,
+            });
+        }
+        let kernel =
+            Backend::from_name(name).map_err(|e| format!("{e}; or one of: cpu, gpu, hybrid"))?;
+        Ok(Self {
+            engine: Engine::Cpu,
+            kernel: Some(kernel),
+        })
     }
 }
 
+/// A CPU kernel by name (`auto`: the fastest), for clap.
+pub fn kernel_arg(s: &str) -> Result<Backend, String> {
+    Backend::from_name(s).map_err(|e| e.to_string())
+}
+
 impl SearchArgs {
-    pub fn options(&self) -> Result<SolveOptions, Failure> {
-        let (engine, backend) = parse_backend(&self.backend)?;
-        Ok(SolveOptions {
+    pub fn options(&self) -> SolveOptions {
+        SolveOptions {
             threads: self.threads,
-            timeout: self
-                .timeout
-                .as_deref()
-                .map(|t| parse_duration(t).map_err(bad))
-                .transpose()?,
-            backend,
-            engine,
+            timeout: self.timeout,
+            backend: self.backend.kernel,
+            engine: self.backend.engine,
             adapter: self.adapter.clone(),
             cancel: None,
             progress: None,
-        })
+        }
     }
+}
+
+/// [`parse_duration`] for clap.
+pub fn duration_arg(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map_err(|e| e.to_string())
 }
 
 /// Parses `10s`, `500ms`, `2m`, `28d`, or a bare number of seconds.

@@ -14,7 +14,7 @@ use grindstone_gate::proxy::Proxy;
 use grindstone_gate::server::{self, ServeOptions};
 use grindstone_gate::{Gate, KeySource, ReplayStore};
 
-use super::{CmdResult, Failure, bad, fail, parse_duration};
+use super::{CmdResult, Failure, bad, duration_arg, fail};
 
 /// Where spent challenge ids are kept (`--store`).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,10 +44,6 @@ fn parse_store(s: &str) -> Result<StoreSpec, String> {
     })
 }
 
-fn parse_duration_arg(s: &str) -> Result<Duration, String> {
-    parse_duration(s).map_err(|e| e.to_string())
-}
-
 /// Options shared by `serve` and `gate`.
 #[derive(clap::Args, Debug)]
 pub struct GateArgs {
@@ -61,7 +57,7 @@ pub struct GateArgs {
     #[arg(long, short = 'd', value_name = "BITS")]
     pub difficulty: Option<f64>,
     /// Token lifetime (e.g. 5m; overrides the config).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
     pub token_ttl: Option<Duration>,
     /// Replay store: a database folder (durable across restarts and crashes; one
     /// process at a time), `memory` (this process only: a restart forgets what was
@@ -88,17 +84,17 @@ pub struct GateArgs {
     pub tls_key: Option<PathBuf>,
     /// Time a client gets to send its request headers (and to finish a TLS handshake);
     /// also how long an idle connection is kept.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration_arg)]
     pub header_timeout: Duration,
     /// Time a request body has to arrive, from the end of its head.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration_arg)]
     pub body_timeout: Duration,
     /// Connections served at once (more wait in the listen backlog); keep it below
     /// `ulimit -n`.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_connections: usize,
     /// On SIGTERM or Ctrl-C: how long requests in flight get to finish.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration_arg)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration_arg)]
     pub shutdown_grace: Duration,
 }
 

@@ -31,7 +31,7 @@ pub struct Args {
     pub salt: Option<String>,
     /// Leading zero bits required; fractional values (20.5) are allowed.
     #[arg(long, short = 'd', value_name = "BITS", allow_hyphen_values = true)]
-    pub difficulty: Option<String>,
+    pub difficulty: Option<Difficulty>,
     /// Ask for K distinct solutions, each at `difficulty - log2 K` (same expected work,
     /// shorter tail); with --salt only: a challenge file says its own `k`.
     #[arg(
@@ -73,7 +73,7 @@ fn is_www_authenticate(text: &str) -> bool {
 
 pub fn run(a: Args) -> CmdResult {
     check_scheme(a.scheme, "solve")?;
-    let mut opts = a.search.options()?;
+    let mut opts = a.search.options();
     if a.scheme.is_peer() {
         if matches!(opts.engine, Engine::Gpu | Engine::Hybrid) {
             return Err(bad(anyhow!(
@@ -91,7 +91,7 @@ pub fn run(a: Args) -> CmdResult {
         let text = read_input(path)?;
         let progress = Progress::start(!a.json && !a.quiet, 0.0);
         opts.progress = Some(progress.counter());
-        let r = grindstone::peers::solve(a.scheme.name(), &text, &opts);
+        let r = grindstone::peers::solve(a.scheme, &text, &opts);
         drop(progress);
         let s = r?;
         if a.json {
@@ -140,8 +140,7 @@ pub fn run(a: Args) -> CmdResult {
             (msg.challenge().map_err(bad)?, Some(msg))
         }
         (None, Some(salt), Some(d)) => {
-            let d: Difficulty = d.parse().map_err(bad)?;
-            let c = Sha256Bits::new(salt, d)
+            let c = Sha256Bits::new(salt, *d)
                 .and_then(|c| c.with_solutions(a.solutions))
                 .map_err(bad)?;
             (c, None)
@@ -176,7 +175,7 @@ pub fn run(a: Args) -> CmdResult {
             "hashes": s.hashes,
             "elapsed_ms": s.elapsed.as_secs_f64() * 1e3,
             "rate": s.rate(),
-            "backend": s.backend.name(),
+            "backend": s.backend.map(|b| b.name()),
             "threads": s.threads,
             "engine": s.engine.name(),
             "adapter": s.adapter,

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use crate::tune::{self, PERCENTILES, Profile};
 use anyhow::anyhow;
@@ -11,7 +12,7 @@ use grindstone::cpu::{Backend, default_threads};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use super::{CmdResult, bad, fail, human_secs, parse_duration, si};
+use super::{CmdResult, bad, fail, human_secs, si};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -25,16 +26,17 @@ pub struct Args {
     #[arg(long, short = 'k', default_value_t = 1)]
     pub solutions: u32,
     /// How long to measure each of this machine's settings.
-    #[arg(long, default_value = "1500ms", value_name = "DURATION")]
-    pub measure: String,
+    #[arg(long, default_value = "1500ms", value_name = "DURATION", value_parser = super::duration_arg)]
+    pub measure: Duration,
     /// Backend to measure (default: the one that would run).
     #[arg(
         long,
         env = "GRIND_BACKEND",
         default_value = "auto",
-        value_name = "NAME"
+        value_name = "NAME",
+        value_parser = super::kernel_arg
     )]
-    pub backend: String,
+    pub backend: Backend,
     /// Rate of the `js` profile (node createHash), hashes/s.
     #[arg(long, default_value_t = 0.6e6, value_name = "H/S")]
     pub js_rate: f64,
@@ -45,8 +47,8 @@ pub struct Args {
     #[arg(long, default_value_t = 15e9, value_name = "H/S")]
     pub gpu_rate: f64,
     /// Recommend the smallest difficulty whose p90 solve time reaches this (e.g. 200ms).
-    #[arg(long, value_name = "DURATION", requires = "profile")]
-    pub target_p90: Option<String>,
+    #[arg(long, value_name = "DURATION", requires = "profile", value_parser = super::duration_arg)]
+    pub target_p90: Option<Duration>,
     /// The profile the target is for: cpu-1, cpu-all, js, webcrypto or gpu.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -106,18 +108,14 @@ pub fn run(a: Args) -> CmdResult {
         )
         .map_err(|e| bad(anyhow!("difficulty {d} with k = {k}: {e}")))?;
     }
-    let dur = parse_duration(&a.measure).map_err(bad)?;
-    let target = a
-        .target_p90
-        .as_deref()
-        .map(|t| parse_duration(t).map_err(bad))
-        .transpose()?;
+    let dur = a.measure;
+    let target = a.target_p90;
     for r in [a.js_rate, a.webcrypto_rate, a.gpu_rate] {
         if !(r.is_finite() && r > 0.0) {
             return Err(bad(anyhow!("profile rates must be positive numbers")));
         }
     }
-    let backend = Backend::from_name(&a.backend).map_err(bad)?;
+    let backend = a.backend;
     let all = default_threads();
 
     let bar = (!a.json && std::io::stderr().is_terminal()).then(|| {

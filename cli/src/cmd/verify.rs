@@ -30,7 +30,7 @@ pub struct Args {
     pub solutions: u32,
     /// Required difficulty in bits; overrides the request's own `difficulty`.
     #[arg(long, short = 'd', value_name = "BITS", allow_hyphen_values = true)]
-    pub difficulty: Option<String>,
+    pub difficulty: Option<Difficulty>,
     /// Challenge scheme (`grind schemes` lists them).
     #[arg(long, default_value_t = Scheme::Sha256Bits)]
     pub scheme: Scheme,
@@ -52,7 +52,7 @@ pub fn run(a: Args) -> CmdResult {
             ))
         })?;
         let text = read_input(path)?;
-        return match grindstone::peers::verify(a.scheme.name(), &text, a.secret.as_deref()) {
+        return match grindstone::peers::verify(a.scheme, &text, a.secret.as_deref()) {
             Ok(v) => {
                 if a.json {
                     println!("{v}");
@@ -72,11 +72,7 @@ pub fn run(a: Args) -> CmdResult {
             }
         };
     }
-    let flag_d: Option<Difficulty> = a
-        .difficulty
-        .as_deref()
-        .map(|d| d.parse().map_err(bad))
-        .transpose()?;
+    let flag_d = a.difficulty;
     let (salt, nonces, d) = match (&a.request, &a.salt, a.nonce.is_empty()) {
         (Some(path), _, _) => {
             let m = VerifyMsg::parse(&read_input(path)?)

@@ -193,14 +193,39 @@ impl Challenge {
 
 /// Parses a payload: base64 of JSON, or the JSON itself.
 pub fn parse_payload(text: &str) -> Result<Payload, Error> {
+    let json = payload_json(NAME, text)?;
+    serde_json::from_slice(&json).map_err(|e| Error::Json(format!("altcha payload: {e}")))
+}
+
+/// The JSON of an ALTCHA payload (v1 or v2) sent as base64 of JSON or as the JSON.
+pub(crate) fn payload_json(scheme: &str, text: &str) -> Result<Vec<u8>, Error> {
     let t = text.trim();
-    let json = if t.starts_with('{') {
-        t.as_bytes().to_vec()
+    if t.starts_with('{') {
+        Ok(t.as_bytes().to_vec())
     } else {
         B64.decode(t)
-            .map_err(|_| Error::Json("altcha: payload is neither JSON nor base64".into()))?
-    };
-    serde_json::from_slice(&json).map_err(|e| Error::Json(format!("altcha payload: {e}")))
+            .map_err(|_| Error::Json(format!("{scheme}: payload is neither JSON nor base64")))
+    }
+}
+
+/// The payload of an answer: the `payload` string of a `{"payload": ...}` wrapper (what
+/// `grind solve` prints for ALTCHA v1 and v2), or the text itself.
+pub fn unwrap_payload(text: &str) -> String {
+    let t = text.trim();
+    match serde_json::from_str::<Value>(t) {
+        Ok(Value::Object(o)) if o.contains_key("payload") => {
+            o["payload"].as_str().unwrap_or_default().to_string()
+        }
+        _ => t.to_string(),
+    }
+}
+
+/// Verifies an answer as `altcha-lib` does (see [`verify`]), from a payload or a
+/// `{"payload": ...}` wrapper, signed under `key`; `now` in Unix seconds.
+pub fn verify_answer(input: &str, key: &[u8], now: i64) -> Result<Value, VerifyError> {
+    let p = parse_payload(&unwrap_payload(input))?;
+    verify(&p, key, Some(now))?;
+    Ok(serde_json::json!({"valid": true, "scheme": NAME, "number": p.number}))
 }
 
 /// The `expires` parameter (Unix seconds) of a salt `...?expires=N&...`.

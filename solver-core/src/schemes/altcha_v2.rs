@@ -299,13 +299,7 @@ pub fn sign(
 
 /// Parses a payload (base64 of JSON, or the JSON): the challenge, the counter and the key.
 pub fn parse_payload(text: &str) -> Result<(Challenge, u32, String), Error> {
-    let t = text.trim();
-    let raw = if t.starts_with('{') {
-        t.as_bytes().to_vec()
-    } else {
-        B64.decode(t)
-            .map_err(|_| bad("payload is neither JSON nor base64"))?
-    };
+    let raw = super::altcha::payload_json(NAME, text)?;
     let v: Value = serde_json::from_slice(&raw).map_err(bad)?;
     let ch = Challenge::from_value(
         v.get("challenge")
@@ -373,4 +367,12 @@ pub fn verify(
         .into());
     }
     Ok(())
+}
+
+/// Verifies an answer as `altcha-lib` does (see [`verify`], HMAC-SHA-256), from a payload
+/// or a `{"payload": ...}` wrapper, signed under `secret`; `now` in Unix seconds.
+pub fn verify_answer(input: &str, secret: &[u8], now: i64) -> Result<Value, VerifyError> {
+    let (ch, counter, dk) = parse_payload(&super::altcha::unwrap_payload(input))?;
+    verify(&ch, counter, &dk, secret, "SHA-256", now as f64)?;
+    Ok(json!({"valid": true, "scheme": NAME, "counter": counter}))
 }

@@ -173,6 +173,29 @@ pub fn verify(
     Ok(())
 }
 
+/// Verifies an answer as Anubis does, from `{"randomData" (or "challenge"),
+/// "difficulty", "nonce" (number or string), "response"}`.
+pub fn verify_answer(input: &str) -> Result<Value, VerifyError> {
+    let v = super::parse_json(NAME, input)?;
+    let data = v
+        .get("randomData")
+        .or_else(|| v.get("challenge"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Json("anubis: missing \"randomData\"".into()))?;
+    let d = v
+        .get("difficulty")
+        .and_then(Value::as_u64)
+        .filter(|&d| d <= 64)
+        .ok_or_else(|| Error::Json("anubis: difficulty must be an integer 0..=64".into()))?;
+    let nonce = super::num_or_str(NAME, &v, "nonce")?;
+    let resp = v
+        .get("response")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Json("anubis: missing \"response\"".into()))?;
+    verify(data, d as u32, &nonce, resp)?;
+    Ok(json!({"valid": true, "scheme": NAME}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -146,3 +146,22 @@ impl Challenge {
         Ok(())
     }
 }
+
+/// Verifies an answer as Cap's server does, from the challenge's fields with the
+/// `solutions` (unsigned integers); `now` is the Unix time in seconds.
+pub fn verify_answer(input: &str, now: i64) -> Result<Value, VerifyError> {
+    let v = super::parse_json(NAME, input)?;
+    let ch = Challenge::parse(input)?;
+    let sols: Vec<u64> = v
+        .get("solutions")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::Json("cap: missing \"solutions\"".into()))?
+        .iter()
+        .map(|x| {
+            x.as_u64()
+                .ok_or_else(|| Error::Json("cap: solutions must be unsigned integers".into()))
+        })
+        .collect::<Result<_, _>>()?;
+    ch.verify(&sols, Some(now * 1000))?;
+    Ok(json!({"valid": true, "scheme": NAME}))
+}

@@ -13,6 +13,14 @@
 //! * **402 challenge header**: `WWW-Authenticate: PoW challenge="<compact>",
 //!   difficulty=<d>, algorithm="sha256"`.
 //! * **Solution header**: `X-PoW-Solution: challenge=<compact>, nonce=<nonce>`.
+//! * **Token**: the answer to an accepted solution carries `X-PoW-Token: <jwt>`; a client
+//!   reuses it as `X-PoW-Token` or `Authorization: PoW <jwt>` until it expires
+//!   ([`token_info`] reads its scope and expiry).
+//! * **Scopes**: a challenge or token is good for one scope, `tool:<name>` for an MCP
+//!   tool ([`tool_scope`]), or `*` for any ([`scope_covers`]).
+//!
+//! This module is the one home of the protocol: the gate, the Rust client and the Python
+//! package all read these names and rules from here.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -34,6 +42,16 @@ pub const MAX_ID_LEN: usize = 128;
 pub const MAX_SIGNATURE_LEN: usize = 1024;
 /// Longest scope, in bytes.
 pub const MAX_SCOPE_LEN: usize = 200;
+/// The request header that carries a solution.
+pub const SOLUTION_HEADER: &str = "X-PoW-Solution";
+/// The header that carries a token (in requests, and in answers to accepted solutions).
+pub const TOKEN_HEADER: &str = "X-PoW-Token";
+/// JSON-RPC error code of a gate's payment-required answer.
+pub const PAYMENT_REQUIRED_CODE: i64 = -32002;
+/// Prefix of the scope of an MCP tool: `tool:<name>`.
+pub const TOOL_SCOPE_PREFIX: &str = "tool:";
+/// The scope good for anything.
+pub const ANY_SCOPE: &str = "*";
 /// Domain separation prefix of the MAC input.
 const MAC_CONTEXT: &str = "grindstone-challenge-v1";
 
@@ -228,6 +246,64 @@ impl GateChallenge {
     }
 }
 
+/// The scope of challenges and tokens for an MCP tool: `tool:<name>`.
+pub fn tool_scope(tool: &str) -> String {
+    format!("{TOOL_SCOPE_PREFIX}{tool}")
+}
+
+/// Whether a challenge or token of scope `granted` pays for a request that needs
+/// `needed`: the same scope, or [`ANY_SCOPE`].
+pub fn scope_covers(granted: &str, needed: &str) -> bool {
+    granted == needed || granted == ANY_SCOPE
+}
+
+/// Whether a `WWW-Authenticate` value is a challenge of the `PoW` scheme (the scheme
+/// token, compared without case; other schemes such as `Bearer` may sit beside it in
+/// separate header values).
+pub fn is_pow_challenge(www_authenticate: &str) -> bool {
+    let v = www_authenticate.trim_start();
+    let scheme = v.split(char::is_whitespace).next().unwrap_or(v);
+    scheme.eq_ignore_ascii_case(AUTH_SCHEME)
+}
+
+/// The scope a request will need at a gate, read from its body: `tool:NAME` for an MCP
+/// `tools/call` of tool NAME (also inside a JSON-RPC batch, first call wins). For
+/// clients choosing a cached token; the gate itself reads bodies strictly.
+pub fn scope_of_request(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let msgs = match v {
+        serde_json::Value::Array(a) => a,
+        v => vec![v],
+    };
+    msgs.iter()
+        .find(|m| m.get("method").and_then(|x| x.as_str()) == Some("tools/call"))
+        .and_then(|m| m.pointer("/params/name")?.as_str().map(tool_scope))
+}
+
+/// What a client can read from a token without the key: its scope and expiry. The gate
+/// checks the signature; the client only needs to know when to stop reusing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The scope it was paid for.
+    pub scope: String,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+    /// Issue time, Unix seconds, when the token says.
+    pub issued_at: Option<i64>,
+}
+
+/// Reads the (unverified) claims of a gate token (a JWT).
+pub fn token_info(token: &str) -> Option<TokenInfo> {
+    let claims = token.split('.').nth(1)?;
+    let raw = B64.decode(claims.trim_end_matches('=')).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&raw).ok()?;
+    Some(TokenInfo {
+        scope: v.get("scope")?.as_str()?.to_string(),
+        expires_at: v.get("exp")?.as_i64()?,
+        issued_at: v.get("iat").and_then(|x| x.as_i64()),
+    })
+}
+
 /// Splits `key=value, key="quoted value"` auth-params (RFC 9110 section 11.2).
 fn auth_params(s: &str) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
@@ -420,6 +496,10 @@ mod tests {
         assert!(GateChallenge::from_parts(&"a".repeat(200), "b", &c.signature()).is_err());
         assert!(parse_www_authenticate("Bearer realm=\"x\"").is_err());
         assert!(parse_www_authenticate("PoW difficulty=3").is_err());
+        assert!(is_pow_challenge("pow challenge=\"x\""));
+        assert!(is_pow_challenge("  PoW"));
+        assert!(!is_pow_challenge("Bearer resource_metadata=\"x\""));
+        assert!(!is_pow_challenge("PoWer x=1"));
         assert!(parse_www_authenticate("PoW challenge=\"unterminated").is_err());
         assert!(parse_solution_header("nonce=1").is_err());
         assert!(parse_solution_header(&format!("challenge={}", c.compact())).is_err());
@@ -437,5 +517,27 @@ mod tests {
         );
         assert_eq!(c4.pow().unwrap().solutions(), 4);
         assert_eq!(c.pow().unwrap().solutions(), 1);
+    }
+
+    #[test]
+    fn scopes_and_tokens() {
+        assert_eq!(tool_scope("search"), "tool:search");
+        assert!(scope_covers("tool:a", "tool:a"));
+        assert!(scope_covers(ANY_SCOPE, "tool:a"));
+        assert!(!scope_covers("tool:a", "tool:b"));
+        assert!(!scope_covers("tool:a", ANY_SCOPE));
+        let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search"}}"#;
+        assert_eq!(scope_of_request(call).as_deref(), Some("tool:search"));
+        let batch = br#"[{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a"}}]"#;
+        assert_eq!(scope_of_request(batch).as_deref(), Some("tool:a"));
+        assert_eq!(scope_of_request(br#"{"method":"tools/list"}"#), None);
+        assert_eq!(scope_of_request(b"nope"), None);
+        let jwt = format!("h.{}.s", B64.encode(r#"{"scope":"s","exp":103,"iat":100}"#));
+        let info = token_info(&jwt).unwrap();
+        assert_eq!(
+            (info.scope.as_str(), info.expires_at, info.issued_at),
+            ("s", 103, Some(100))
+        );
+        assert!(token_info("not-a-jwt").is_none());
     }
 }

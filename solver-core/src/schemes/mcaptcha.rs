@@ -151,3 +151,18 @@ impl Config {
         Ok(score)
     }
 }
+
+/// Verifies an answer as mCaptcha does, from the challenge's fields (`salt`, `string`,
+/// `difficulty_factor`) with the work's `nonce` (an unsigned integer) and `result` (the
+/// score, number or string). Answers the score.
+pub fn verify_answer(input: &str) -> Result<Value, VerifyError> {
+    let v = super::parse_json(NAME, input)?;
+    let cfg = Config::parse(input)?;
+    let nonce = v
+        .get("nonce")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| Error::Json("mcaptcha: nonce must be an unsigned integer".into()))?;
+    let result = super::num_or_str(NAME, &v, "result")?;
+    let score = cfg.verify(nonce, &result)?;
+    Ok(json!({"valid": true, "scheme": NAME, "score": score.to_string()}))
+}

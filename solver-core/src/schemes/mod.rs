@@ -89,6 +89,37 @@ impl Scheme {
     pub fn is_peer(self) -> bool {
         !matches!(self, Scheme::Sha256Bits | Scheme::Hashcash)
     }
+
+    /// Verifies a peer scheme's answer as the peer's server does, from the JSON that
+    /// `grind verify --scheme NAME` reads (each module's `verify_answer` says which);
+    /// `secret` is the HMAC key where the peer signs (ALTCHA), `now` the Unix time in
+    /// seconds. Answers the verdict as JSON (`{"valid": true, "scheme": ..}` and the
+    /// scheme's details). `sha256-bits` and `hashcash` have their own typed verifiers.
+    pub fn verify_answer(
+        self,
+        input: &str,
+        secret: Option<&[u8]>,
+        now: i64,
+    ) -> Result<serde_json::Value, crate::VerifyError> {
+        let secret = || {
+            secret.ok_or_else(|| {
+                crate::Error::Json(format!("{self}: --secret (the HMAC key) is required"))
+            })
+        };
+        match self {
+            Scheme::Anubis => anubis::verify_answer(input),
+            Scheme::Mcaptcha => mcaptcha::verify_answer(input),
+            Scheme::Cap => cap::verify_answer(input, now),
+            Scheme::Altcha => altcha::verify_answer(input, secret()?, now),
+            Scheme::AltchaV2 => altcha_v2::verify_answer(input, secret()?, now),
+            Scheme::Sha256Bits | Scheme::Hashcash => Err(crate::Error::Unsupported {
+                field: "scheme",
+                value: self.name().to_string(),
+                expected: "a peer scheme (sha256-bits and hashcash have their own verifiers)",
+            }
+            .into()),
+        }
+    }
 }
 
 impl fmt::Display for Scheme {
@@ -114,6 +145,24 @@ impl FromStr for Scheme {
             .into_iter()
             .find(|k| k.name() == s)
             .ok_or_else(|| UnknownScheme(s.to_string()))
+    }
+}
+
+/// `text` as JSON, or a parse error naming `scheme`.
+pub(crate) fn parse_json(scheme: &str, text: &str) -> Result<serde_json::Value, crate::Error> {
+    serde_json::from_str(text).map_err(|e| crate::Error::Json(format!("{scheme}: {e}")))
+}
+
+/// Field `k` of `v` as text, whether the peer sent it as a JSON string or a number.
+pub(crate) fn num_or_str(
+    scheme: &str,
+    v: &serde_json::Value,
+    k: &str,
+) -> Result<String, crate::Error> {
+    match v.get(k) {
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(crate::Error::Json(format!("{scheme}: missing \"{k}\""))),
     }
 }
 

@@ -1,91 +1,26 @@
 //! The gate's logic, shared by every surface: issuing signed challenges, verifying
-//! solutions in order of cost, issuing and checking tokens.
+//! solutions in order of cost, issuing and checking tokens. How refusals map to HTTP
+//! is [`crate::error`]; the rate-driven surcharge is [`crate::rate`]; `/status` and
+//! `/metrics` bodies are [`crate::status`].
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use grindstone_core::schemes::captcha_mcp::VerifyMsg;
-use grindstone_core::schemes::gate::{ALGORITHM, Claims, GateChallenge};
+use grindstone_core::schemes::gate::{ALGORITHM, Claims, GateChallenge, scope_covers};
 use grindstone_core::{Difficulty, VerifyError};
 use serde_json::{Number, Value, json};
 
-use crate::config::{DynamicPolicy, GateConfig};
+use crate::config::GateConfig;
+pub use crate::error::GateError;
 use crate::key::KeyRing;
+use crate::rate::DynamicDifficulty;
 use crate::stats::Stats;
-use crate::store::{ReplayStore, StoreError};
-use crate::token::{self, TokenClaims, TokenError};
+use crate::store::ReplayStore;
+use crate::token::{self, TokenClaims};
 
 /// Largest nonce accepted, in bytes (as `sha256-bits`).
 pub const MAX_NONCE_LEN: usize = 256;
-
-/// Why a request was refused, with the HTTP status it maps to.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum GateError {
-    /// The request cannot be used at all (400).
-    #[error("{0}")]
-    Malformed(String),
-    /// Well-formed but not acceptable (403): `code` is machine-readable.
-    #[error("{reason}")]
-    Invalid {
-        /// `bad_signature`, `expired`, `wrong_scope`, `difficulty_mismatch`,
-        /// `insufficient_work`, `bad_token`, `token_expired`.
-        code: &'static str,
-        /// Human-readable reason.
-        reason: String,
-    },
-    /// The challenge was already spent (409).
-    #[error("challenge already spent")]
-    Spent,
-    /// The replay store could not answer: fail closed (503).
-    #[error(transparent)]
-    Unavailable(#[from] StoreError),
-}
-
-impl GateError {
-    fn invalid(code: &'static str, reason: impl Into<String>) -> Self {
-        Self::Invalid {
-            code,
-            reason: reason.into(),
-        }
-    }
-
-    /// The HTTP status.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Malformed(_) => 400,
-            Self::Invalid { .. } => 403,
-            Self::Spent => 409,
-            Self::Unavailable(_) => 503,
-        }
-    }
-
-    /// A machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Malformed(_) => "malformed",
-            Self::Invalid { code, .. } => code,
-            Self::Spent => "spent",
-            Self::Unavailable(_) => "store_unavailable",
-        }
-    }
-
-    /// The JSON body: `{valid: false, reason, code}`.
-    pub fn body(&self) -> Value {
-        json!({"valid": false, "reason": self.to_string(), "code": self.code()})
-    }
-}
-
-impl From<TokenError> for GateError {
-    fn from(e: TokenError) -> Self {
-        match e {
-            TokenError::Expired => Self::invalid("token_expired", e.to_string()),
-            TokenError::WrongScope { .. } => Self::invalid("wrong_scope", e.to_string()),
-            TokenError::TooCheap { .. } => Self::invalid("insufficient_work", e.to_string()),
-            TokenError::Invalid(_) => Self::invalid("bad_token", e.to_string()),
-        }
-    }
-}
 
 /// A solution to verify: the captcha-mcp `verify` input.
 pub type VerifyRequest = VerifyMsg;
@@ -144,104 +79,23 @@ fn random_hex(n: usize) -> String {
     hex::encode(b)
 }
 
-/// An exponentially decaying event rate.
-#[derive(Clone, Copy)]
-struct Rate {
-    per_sec: f64,
-    at: Instant,
-}
-
-impl Rate {
-    fn decayed(&self, now: Instant, half_life: f64) -> f64 {
-        let dt = now.saturating_duration_since(self.at).as_secs_f64();
-        self.per_sec * (-dt / half_life).exp2()
-    }
-
-    fn bump(&mut self, now: Instant, half_life: f64) -> f64 {
-        self.per_sec = self.decayed(now, half_life) + std::f64::consts::LN_2 / half_life;
-        self.at = now;
-        self.per_sec
-    }
-}
-
-/// Client rates kept at most (the quietest are dropped first).
-const MAX_CLIENTS: usize = 10_000;
-
-struct Dynamic {
-    policy: DynamicPolicy,
-    global: Rate,
-    clients: HashMap<String, Rate>,
-}
-
-impl Dynamic {
-    fn extra_bits(&self, rate: f64) -> f64 {
-        let x = (rate / self.policy.target_rate).log2();
-        if x.is_finite() {
-            (x.max(0.0) * 10.0).round() / 10.0
-        } else {
-            0.0
-        }
-        .min(self.policy.max_extra_bits)
-    }
-
-    /// Records a challenge request by `client`; returns the extra bits to charge.
-    fn record(&mut self, client: Option<&str>) -> f64 {
-        let now = Instant::now();
-        let hl = self.policy.half_life_secs;
-        let g = self.global.bump(now, hl);
-        let c = match client {
-            Some(k) => {
-                if self.clients.len() >= MAX_CLIENTS && !self.clients.contains_key(k) {
-                    self.clients.retain(|_, r| r.decayed(now, hl) > 0.01);
-                    if self.clients.len() >= MAX_CLIENTS {
-                        self.clients.clear();
-                    }
-                }
-                self.clients
-                    .entry(k.to_string())
-                    .or_insert(Rate {
-                        per_sec: 0.0,
-                        at: now,
-                    })
-                    .bump(now, hl)
-            }
-            None => 0.0,
-        };
-        self.extra_bits(g.max(c))
-    }
-
-    /// Current global extra bits, without recording anything.
-    fn current(&self) -> (f64, f64) {
-        let r = self
-            .global
-            .decayed(Instant::now(), self.policy.half_life_secs);
-        (r, self.extra_bits(r))
-    }
-}
-
 /// The gate: keys, replay store, configuration and counters.
 pub struct Gate {
     keys: RwLock<Arc<KeyRing>>,
-    store: ReplayStore,
-    cfg: GateConfig,
-    stats: Stats,
-    dynamic: Option<Mutex<Dynamic>>,
+    pub(crate) store: ReplayStore,
+    pub(crate) cfg: GateConfig,
+    pub(crate) stats: Stats,
+    pub(crate) dynamic: Option<Mutex<DynamicDifficulty>>,
 }
 
 impl Gate {
     /// A gate with these keys (a [`KeyRing`] or one [`ServerKey`](crate::ServerKey)),
     /// store and configuration.
     pub fn new(keys: impl Into<KeyRing>, store: ReplayStore, cfg: GateConfig) -> Self {
-        let dynamic = cfg.dynamic.clone().map(|policy| {
-            Mutex::new(Dynamic {
-                policy,
-                global: Rate {
-                    per_sec: 0.0,
-                    at: Instant::now(),
-                },
-                clients: HashMap::new(),
-            })
-        });
+        let dynamic = cfg
+            .dynamic
+            .clone()
+            .map(|policy| Mutex::new(DynamicDifficulty::new(policy)));
         Self {
             keys: RwLock::new(Arc::new(keys.into())),
             store,
@@ -430,8 +284,7 @@ impl Gate {
             ));
         }
         if let Some(s) = scope
-            && ch.claims.scope != s
-            && ch.claims.scope != "*"
+            && !scope_covers(&ch.claims.scope, s)
         {
             return Err(GateError::invalid(
                 "wrong_scope",
@@ -538,66 +391,13 @@ impl Gate {
         });
         r
     }
-
-    /// The `status` body: `{ok, stats: {...}, store, difficulty}`.
-    pub fn status_json(&self) -> Value {
-        let (rate, extra) = self
-            .dynamic
-            .as_ref()
-            .map(|d| d.lock().unwrap_or_else(|e| e.into_inner()).current())
-            .unwrap_or((0.0, 0.0));
-        json!({
-            "ok": true,
-            "stats": self.stats.json(),
-            "store": self.store.kind(),
-            "difficulty": {
-                "default": self.cfg.pricing.default,
-                "dynamic": self.dynamic.is_some(),
-                "extra_bits": extra,
-                "challenge_rate_per_sec": rate,
-                "current": self.cfg.pricing.default + extra,
-            },
-            "token_ttl_secs": self.cfg.token_ttl_secs,
-            "challenge_ttl_secs": self.cfg.challenge_ttl_secs,
-            "keys": self.keys().kids(),
-        })
-    }
-
-    /// Gauges for `/metrics`.
-    pub fn metrics(&self) -> String {
-        let (rate, extra) = self
-            .dynamic
-            .as_ref()
-            .map(|d| d.lock().unwrap_or_else(|e| e.into_inner()).current())
-            .unwrap_or((0.0, 0.0));
-        let mut g = vec![
-            (
-                "difficulty_default_bits",
-                "Default difficulty in bits.",
-                self.cfg.pricing.default,
-            ),
-            ("difficulty_extra_bits", "Dynamic surcharge in bits.", extra),
-            (
-                "challenge_rate_per_second",
-                "Decaying challenge request rate.",
-                rate,
-            ),
-        ];
-        if let Some(n) = self.store.entries() {
-            g.push((
-                "replay_store_entries",
-                "Entries in the replay store (memory or durable).",
-                n as f64,
-            ));
-        }
-        self.stats.prometheus(&g)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ServerKey;
+    use crate::config::DynamicPolicy;
 
     fn gate() -> Gate {
         Gate::new(
