@@ -2,3 +2,5 @@
 //! backend on each scheme, one thread, next to a naive loop) and `solve` (end-to-end solves
 //! at fixed difficulties, and verification cost). Run them with
 //! `cargo bench -p grindstone-bench`.
+
+#![forbid(unsafe_code)]

@@ -3,6 +3,8 @@
 //! Exit codes: 0 success / valid; 1 no solution (timeout, exhausted) or invalid solution;
 //! 2 bad input (unusable arguments, challenge, stamp or JSON).
 
+#![forbid(unsafe_code)]
+
 mod cmd;
 mod human;
 mod spentdb;

@@ -11,6 +11,7 @@
 //! * a gating proxy ([`proxy`]) that demands a solution or token for priced MCP
 //!   `tools/call` requests and answers `402` with a `WWW-Authenticate: PoW` challenge.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod authority;

@@ -18,6 +18,7 @@
 //! the client side of the gate protocol ([`client`]; [`http`] with the `reqwest`
 //! feature). It carries no server, command-line or plotting dependency.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod client;

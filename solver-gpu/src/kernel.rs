@@ -42,7 +42,7 @@ enum Level {
 /// Where the varying nonce characters sit, as the kernel sees it. Jobs with the same
 /// layout share one compiled pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Layout {
+pub struct ShaderLayout {
     /// The hash.
     pub alg: HashAlg,
     /// The nonce alphabet.
@@ -61,10 +61,10 @@ fn shift_of(pos: usize) -> (usize, u32) {
     (pos / 4, 8 * (3 - (pos % 4)) as u32)
 }
 
-impl Layout {
+impl ShaderLayout {
     /// The layout of `job`, or `None` when the kernel cannot run it: the nonce not in a
     /// single final block.
-    pub fn of(job: &Job) -> Option<Layout> {
+    pub fn of(job: &Job) -> Option<ShaderLayout> {
         if job.tail().len() != 1 {
             return None;
         }
@@ -90,7 +90,7 @@ impl Layout {
             span *= u64::from(radix);
         }
         let fw = inv.last().map_or(vw, |&(w, _)| w);
-        Some(Layout {
+        Some(ShaderLayout {
             alg: job.alg(),
             alphabet: nf.alphabet,
             fw,
@@ -411,7 +411,7 @@ fn sha256_tap(dist: usize) -> usize {
     }
 }
 
-/// Per-dispatch constants (see [`Layout::precompute`]).
+/// Per-dispatch constants (see [`ShaderLayout::precompute`]).
 #[derive(Debug, Clone)]
 pub struct Pre {
     /// The state (a..h, or a..e for SHA-1) after the rounds before word `fw`.

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use grindstone_core::schemes::sha256_bits::Sha256Bits;
 use grindstone_core::{Alphabet, Difficulty, HashAlg, Job, Predicate, Target, reference};
-use grindstone_gpu::kernel::{Layout, SHA1_FNS, SHA256_FNS, TEMPLATE};
+use grindstone_gpu::kernel::{SHA1_FNS, SHA256_FNS, ShaderLayout, TEMPLATE};
 use grindstone_gpu::{Gpu, Outcome, Selector, Stop};
 
 const ALPHABETS: [Alphabet; 4] = [
@@ -65,7 +65,7 @@ fn every_shader_validates_with_naga() {
                 }
                 for plen in 0..=64 {
                     let j = job_for(alg, plen, width, a, 8);
-                    if let Some(l) = Layout::of(&j) {
+                    if let Some(l) = ShaderLayout::of(&j) {
                         layouts.insert(l);
                     }
                 }
@@ -84,7 +84,7 @@ fn layouts_cover_the_planner() {
     let plan = Sha256Bits::new("salt", Difficulty::new(20.0).unwrap())
         .unwrap()
         .plan();
-    let l = Layout::of(plan.job()).expect("planner jobs run on the GPU");
+    let l = ShaderLayout::of(plan.job()).expect("planner jobs run on the GPU");
     assert_eq!(l.vw, 13);
     assert_eq!(l.fw, 12);
     assert_eq!(l.radix(), 64);
@@ -98,10 +98,10 @@ fn layouts_cover_the_planner() {
         rand: "abcdefgh".into(),
     };
     let plan = stamp.plan().unwrap();
-    let l = Layout::of(plan.job()).expect("hashcash jobs run on the GPU");
+    let l = ShaderLayout::of(plan.job()).expect("hashcash jobs run on the GPU");
     assert_eq!((l.alg, l.vw), (HashAlg::Sha1, 13));
     // Nonces that spill into a second block do not.
-    assert!(Layout::of(&job(60, 4, Alphabet::Base64, 4)).is_none());
+    assert!(ShaderLayout::of(&job(60, 4, Alphabet::Base64, 4)).is_none());
 }
 
 /// The shared test device, or `None` (with a notice) when there is none outside CI.
@@ -174,7 +174,7 @@ fn gpu_agrees_with_the_reference_across_layouts() {
         for plen in [0usize, 1, 3, 20, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54] {
             let width = (55 - plen).min(a.max_width()).min(9);
             let j = job_for(alg, plen, width, a, 6);
-            if Layout::of(&j).is_none() {
+            if ShaderLayout::of(&j).is_none() {
                 continue;
             }
             let space = j.nonce().space();
@@ -206,7 +206,7 @@ fn gpu_crosses_dispatch_and_high_part_boundaries() {
         (HashAlg::Sha1, Alphabet::Decimal, 12),
     ] {
         let j = job_for(alg, 30, width, a, 5);
-        let l = Layout::of(&j).unwrap();
+        let l = ShaderLayout::of(&j).unwrap();
         let low = l.low_space();
         let start = low - 777;
         assert!(low < j.nonce().space());

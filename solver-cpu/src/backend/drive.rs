@@ -54,7 +54,7 @@ pub(crate) trait Group {
 
 /// Where the nonce sits, as the group kernels see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Layout {
+pub(crate) struct LaneLayout {
     /// The last message word holding nonce characters (the one that varies per lane).
     pub vw: usize,
     /// Bit shifts of the nonce characters inside word `vw`, last character first.
@@ -67,7 +67,7 @@ pub(crate) struct Layout {
 
 /// The lane layout of `job`, or `None` when the lane kernels cannot run it (the nonce is
 /// not in a single final block).
-pub(crate) fn layout(job: &Job) -> Option<Layout> {
+pub(crate) fn layout(job: &Job) -> Option<LaneLayout> {
     if job.tail().len() != 1 {
         return None;
     }
@@ -83,7 +83,7 @@ pub(crate) fn layout(job: &Job) -> Option<Layout> {
     for (k, s) in shifts.iter_mut().enumerate().take(inner) {
         *s = 8 * (3 - ((end - 1 - k) % 4)) as u32;
     }
-    Some(Layout {
+    Some(LaneLayout {
         vw,
         shifts,
         inner,
@@ -94,7 +94,7 @@ pub(crate) fn layout(job: &Job) -> Option<Layout> {
 /// Chunks, then groups of `G::N` consecutive indices; returns the first index passing the
 /// filter.
 #[inline(always)]
-pub(crate) fn drive<G: Group>(job: &Job, lay: &Layout, range: Range<u64>) -> Option<u64> {
+pub(crate) fn drive<G: Group>(job: &Job, lay: &LaneLayout, range: Range<u64>) -> Option<u64> {
     let nf = job.nonce();
     let Range {
         start: mut cur,
