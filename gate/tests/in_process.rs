@@ -55,10 +55,12 @@ async fn upstream() -> (SocketAddr, Arc<AtomicUsize>) {
 }
 
 fn gate() -> Arc<Gate> {
-    let mut cfg = GateConfig::default();
-    cfg.pricing = Pricing {
-        default: 8.0,
-        free: vec!["echo".into()],
+    let cfg = GateConfig {
+        pricing: Pricing {
+            default: 8.0,
+            free: vec!["echo".into()],
+            ..Default::default()
+        },
         ..Default::default()
     };
     Arc::new(Gate::new(
