@@ -6,13 +6,18 @@ use serde_json::{Value, json};
 use crate::authority::Gate;
 
 impl Gate {
-    /// The `status` body: `{ok, stats: {...}, store, difficulty}`.
-    pub fn status_json(&self) -> Value {
-        let (rate, extra) = self
-            .dynamic
+    /// The decaying challenge rate and the extra bits it charges now (zeros without
+    /// dynamic difficulty).
+    fn dynamic_now(&self) -> (f64, f64) {
+        self.dynamic
             .as_ref()
             .map(|d| d.lock().unwrap_or_else(|e| e.into_inner()).current())
-            .unwrap_or((0.0, 0.0));
+            .unwrap_or((0.0, 0.0))
+    }
+
+    /// The `status` body: `{ok, stats: {...}, store, difficulty}`.
+    pub fn status_json(&self) -> Value {
+        let (rate, extra) = self.dynamic_now();
         json!({
             "ok": true,
             "stats": self.stats.json(),
@@ -32,11 +37,7 @@ impl Gate {
 
     /// Gauges for `/metrics`.
     pub fn metrics(&self) -> String {
-        let (rate, extra) = self
-            .dynamic
-            .as_ref()
-            .map(|d| d.lock().unwrap_or_else(|e| e.into_inner()).current())
-            .unwrap_or((0.0, 0.0));
+        let (rate, extra) = self.dynamic_now();
         let mut g = vec![
             (
                 "difficulty_default_bits",

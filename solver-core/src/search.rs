@@ -80,9 +80,11 @@ impl Stop {
     /// Why the search must stop now: [`Outcome::Cancelled`] when a flag is raised,
     /// [`Outcome::TimedOut`] when the deadline has passed, `None` to go on.
     pub fn check(&self) -> Option<Outcome> {
-        let raised =
-            |f: &Option<Arc<AtomicBool>>| f.as_ref().is_some_and(|f| f.load(Ordering::Relaxed));
-        if raised(&self.cancel) || raised(&self.race) {
+        let race = self
+            .race
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed));
+        if self.cancelled_by_caller() || race {
             Some(Outcome::Cancelled)
         } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
             Some(Outcome::TimedOut)
