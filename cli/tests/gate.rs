@@ -302,7 +302,7 @@ fn gating_proxy_in_front_of_a_real_mcp_server() {
         "{www}"
     );
     assert_eq!(a.body["id"], 3);
-    assert_eq!(a.body["error"]["code"], -32002);
+    assert_eq!(a.body["error"]["code"], -32042);
     assert!(
         a.body["error"]["message"]
             .as_str()
@@ -512,6 +512,55 @@ fn reqwest_pow_client_pays_the_gate_transparently() {
     });
 }
 
+/// An MCP host that cannot set headers pays inside JSON-RPC: `grind solve` reads the
+/// payment-required error and prints the `_meta` entry; the gate strips it before the
+/// real upstream (which answers in SSE) and puts the receipt in the result's `_meta`.
+#[test]
+fn payment_inside_json_rpc_through_a_real_mcp_server() {
+    if !require_python_module("mcp") {
+        return;
+    }
+    let (_up, gate) = gated_mcp(
+        "meta.toml",
+        "[pricing]\ndefault = 0\n[pricing.tools]\nsearch = 8\n",
+    );
+    let mut m = connect(&gate.addr);
+    let call = |id: u64, meta: Value| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+               "params": {"name": "search", "arguments": {"query": "q"}, "_meta": meta}})
+    };
+    let a = m.call(1, "search", &[]);
+    assert_eq!(a.status, 402);
+    assert_eq!(a.body["error"]["code"], -32042);
+    let o = grind(&["solve", "-"], Some(&a.body.to_string()));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let entry: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let mut meta = entry.clone();
+    meta["progressToken"] = json!("p-7");
+    let r = m.send(call(2, meta.clone()), &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let receipt = &r.body["result"]["_meta"]["org.paymentauth/receipt"];
+    assert_eq!(receipt["status"], "success", "{}", r.body);
+    let token = receipt["token"].as_str().unwrap().to_string();
+    let seen = tool_text(&r);
+    assert_eq!(seen["query"], "q");
+    assert!(!seen.to_string().contains("paymentauth"), "{seen}");
+    // The rest of `_meta` reaches the upstream (the SDK names it progress_token).
+    assert!(seen["meta"].to_string().contains("\"p-7\""), "{seen}");
+    // Spent: refused with -32043 and a fresh challenge; the token pays instead.
+    let again = m.send(call(3, meta), &[]);
+    assert_eq!(again.status, 402);
+    assert_eq!(again.body["error"]["code"], -32043);
+    let paid = m.send(
+        call(
+            4,
+            json!({"org.paymentauth/credential": {"payload": {"token": token}}}),
+        ),
+        &[],
+    );
+    assert_eq!(tool_text(&paid)["query"], "q");
+}
+
 #[test]
 fn gating_proxy_refuses_expired_challenges() {
     if !require_python_module("mcp") {
@@ -599,4 +648,125 @@ fn multi_solution_challenges_end_to_end() {
         tool_text(&m.call(2, "search", &[("x-pow-solution", value)]))["query"],
         "grindstone"
     );
+}
+
+/// The official MCP TypeScript SDK: `callTool` validates the structured output of
+/// `grind serve`'s tools, and a client that never touches HTTP headers pays through
+/// `grind gate` inside JSON-RPC (`payment_required_status = 200`).
+#[test]
+fn typescript_sdk_structured_tools_and_payment_inside_json_rpc() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node");
+    let sdk = std::path::Path::new(dir).join("node_modules/@modelcontextprotocol/sdk");
+    if !(sdk.exists() && require_tool("node")) {
+        missing(
+            "node or @modelcontextprotocol/sdk in cli/tests/node is missing",
+            "npm install in cli/tests/node",
+        );
+        return;
+    }
+    if !require_python_module("mcp") {
+        return;
+    }
+    let serve = spawn_grind(&["serve", "-d", "8"]);
+    let (_up, gate) = gated_mcp(
+        "ts.toml",
+        "payment_required_status = 200\n[pricing]\ndefault = 0\n[pricing.tools]\nsearch = 8\n",
+    );
+    let o = Command::new("node")
+        .current_dir(dir)
+        .args([
+            "mcp_sdk.mjs",
+            env!("CARGO_BIN_EXE_grind"),
+            &format!("http://{}/mcp", serve.addr),
+            &format!("http://{}/mcp", gate.addr),
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("OK"),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// An upstream that is an OAuth 2.1 protected resource (the Python SDK's own auth, a
+/// static token) behind the gate: its discovery document and its 401 pass through
+/// untouched; identity and price are asked for independently.
+#[test]
+fn oauth_protected_upstream_behind_the_gate() {
+    if !require_python_module("mcp") {
+        return;
+    }
+    let (up, upstream) = start_upstream_env(&[
+        ("UPSTREAM_BEARER", "secret-token"),
+        ("UPSTREAM_RESOURCE", "http://gate.example/mcp"),
+    ]);
+    let cfg = write_config(
+        "oauth.toml",
+        "[pricing]\ndefault = 0\n[pricing.tools]\nsearch = 8\n",
+    );
+    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    let c = client();
+
+    // Discovery passes through, byte for byte; other paths of the origin do not.
+    let meta_path = "/.well-known/oauth-protected-resource/mcp";
+    let direct = c
+        .get(format!("http://{}{meta_path}", up.addr))
+        .send()
+        .unwrap();
+    assert_eq!(direct.status(), 200);
+    let direct = direct.text().unwrap();
+    let via = c
+        .get(format!("http://{}{meta_path}", gate.addr))
+        .send()
+        .unwrap();
+    assert_eq!(via.status(), 200);
+    assert_eq!(via.text().unwrap(), direct);
+    assert!(direct.contains("http://gate.example/mcp"), "{direct}");
+    let other = c
+        .get(format!("http://{}/.well-known/other", gate.addr))
+        .send()
+        .unwrap();
+    assert_eq!(other.status(), 404);
+
+    let bearer = ("authorization", "Bearer secret-token");
+    let mut m = Mcp {
+        url: format!("http://{}/mcp", gate.addr),
+        session: None,
+    };
+    // No Bearer: the upstream's own 401, with its WWW-Authenticate, untouched.
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"}}});
+    let r = m.send(init.clone(), &[]);
+    assert_eq!(r.status, 401);
+    let www = r.headers["www-authenticate"].to_str().unwrap();
+    assert!(
+        www.starts_with("Bearer") && www.contains("resource_metadata="),
+        "{www}"
+    );
+    assert_eq!(m.send(init, &[bearer]).status, 200);
+    m.send(
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        &[bearer],
+    );
+
+    // Bearer but no PoW: 402 for the priced tool.
+    let a = m.call(1, "search", &[bearer]);
+    assert_eq!(a.status, 402);
+    let ch = a.headers["www-authenticate"].to_str().unwrap().to_string();
+    let o = grind(&["solve", "--www-authenticate", &ch], None);
+    let line = stdout(&o).trim().to_string();
+    let (_, solution) = line.split_once(": ").unwrap();
+    // PoW but no Bearer: the upstream's 401 (the payment was good; identity is not the
+    // gate's to give).
+    let r = m.call(2, "search", &[("x-pow-solution", solution)]);
+    assert_eq!(r.status, 401);
+    let token = r.headers["x-pow-token"].to_str().unwrap().to_string();
+    // Both, in one Authorization header: served, and the Bearer reached the upstream.
+    let both = format!("Bearer secret-token, PoW {token}");
+    let r = m.call(3, "search", &[("authorization", &both)]);
+    let seen = tool_text(&r);
+    assert_eq!(seen["authorization"], "Bearer secret-token", "{seen}");
 }

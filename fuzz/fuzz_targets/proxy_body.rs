@@ -1,9 +1,12 @@
 //! The gating proxy's strict request inspection (`grindstone_gate::rpc::inspect`), with
-//! a differential check: whatever it accepts, serde_json reads the same way.
+//! a differential check: whatever it accepts, serde_json reads the same way; and a
+//! payment in `_meta` is read without panicking and stripped into a body that reads the
+//! same but for it.
 #![no_main]
 
 use axum::http::{HeaderMap, HeaderValue, Method};
-use grindstone_gate::rpc;
+use grindstone_core::schemes::gate::{META_CREDENTIAL, MetaCredential};
+use grindstone_gate::{meta, rpc};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -62,5 +65,25 @@ fuzz_target!(|data: &[u8]| {
         } else {
             assert!(seen.tool.is_none());
         }
+    }
+    if let [m] = inspected.messages.as_slice()
+        && let Some(c) = &m.credential
+    {
+        let _ = MetaCredential::parse(c);
+        let stripped = meta::strip_credential(body).expect("an inspected body can be stripped");
+        let again = rpc::inspect(&method, &h, &stripped).expect("the stripped body reads");
+        assert_eq!(again.messages.len(), 1);
+        assert_eq!(again.messages[0].tool, m.tool);
+        assert_eq!(again.messages[0].id, m.id);
+        assert!(again.messages[0].credential.is_none());
+        assert!(
+            !String::from_utf8_lossy(&stripped).contains(META_CREDENTIAL) || {
+                // Only inside other values (a string or another key's object), never as the payment.
+                let v: Value = serde_json::from_slice(&stripped).unwrap();
+                v.pointer("/params/_meta")
+                    .and_then(|x| x.get(META_CREDENTIAL))
+                    .is_none()
+            }
+        );
     }
 });

@@ -122,10 +122,20 @@ pub struct GateConfig {
     /// Dynamic difficulty, off unless configured.
     #[serde(default)]
     pub dynamic: Option<DynamicPolicy>,
+    /// The proxy's HTTP status for payment-required answers: 402 (the default: header
+    /// clients key on it), or 200 for MCP hosts whose HTTP layer turns a non-2xx answer
+    /// into a transport error, so that the JSON-RPC error (code -32042, everything
+    /// needed to pay in its `data`) reaches the agent, as in MPP's MCP transport.
+    /// `WWW-Authenticate` is sent either way.
+    #[serde(default = "default_payment_status")]
+    pub payment_required_status: u16,
 }
 
 fn default_ttl() -> u64 {
     300
+}
+fn default_payment_status() -> u16 {
+    402
 }
 fn default_solutions() -> u32 {
     1
@@ -147,6 +157,7 @@ impl Default for GateConfig {
             max_store_entries: default_max_entries(),
             pricing: Pricing::default(),
             dynamic: None,
+            payment_required_status: default_payment_status(),
         }
     }
 }
@@ -221,6 +232,12 @@ impl GateConfig {
             return Err(ConfigError::Range(format!(
                 "solutions = {} is outside 1..=256",
                 self.solutions
+            )));
+        }
+        if !matches!(self.payment_required_status, 200 | 402) {
+            return Err(ConfigError::Range(format!(
+                "payment_required_status = {} is not 402 or 200",
+                self.payment_required_status
             )));
         }
         if let Some(p) = &self.dynamic

@@ -21,6 +21,7 @@ pub mod error;
 pub mod http;
 pub mod key;
 pub mod mcp;
+pub mod meta;
 pub mod proxy;
 mod rate;
 pub mod rpc;

@@ -1,19 +1,22 @@
 //! MCP tools `challenge`, `verify` and `status` with the input schemas of captcha-mcp
 //! (`challenge` and `status` take no input; `verify` requires `salt`, `nonce`, `id`,
-//! `signature` and accepts `algo`, `difficulty`). Tool results are JSON text in
-//! `content[0].text`, as captcha-mcp's. Served over stdio ([`serve_stdio`]) and over
+//! `signature` and accepts `algo`, `difficulty`). Each tool declares an `outputSchema`
+//! and answers with `structuredContent` ([`ChallengeOutput`], [`VerifyOutput`], the
+//! status object), and with the same JSON as text in `content[0].text`, as captcha-mcp's,
+//! for older clients. Optional inputs are typed by their value alone (no
+//! `["string", "null"]` unions): absent means not given. Served over stdio ([`serve_stdio`]) and over
 //! Streamable HTTP ([`http_service`], mounted at `/mcp` by [`crate::http`]).
 
 use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::handler::server::wrapper::Parameters;
+use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ServerHandler, ServiceExt, schemars, tool, tool_handler, tool_router};
-use serde::Deserialize;
-use serde_json::Number;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Number, Value};
 
 use crate::authority::{Gate, VerifyRequest};
 
@@ -30,13 +33,103 @@ pub struct VerifyInput {
     pub signature: String,
     /// "sha256" (optional).
     #[serde(default)]
+    #[schemars(with = "String", transform = no_default)]
     pub algo: Option<String>,
     /// The challenge's difficulty (optional; must match the signed one).
     #[serde(default)]
+    #[schemars(with = "f64", transform = no_default)]
     pub difficulty: Option<f64>,
     /// All k nonces when the challenge asks for k > 1 solutions (optional).
     #[serde(default)]
+    #[schemars(with = "Vec<String>", transform = no_default)]
     pub nonces: Option<Vec<String>>,
+}
+
+/// Optional fields are typed by their value alone: an absent one is not given (no
+/// `"default": null` beside a type that excludes null).
+fn no_default(schema: &mut schemars::Schema) {
+    schema.remove("default");
+}
+
+/// What `challenge` answers (the body of `GET /api/challenge`).
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChallengeOutput {
+    /// The challenge's id.
+    pub id: String,
+    /// The salt: the nonce is appended to it.
+    pub salt: String,
+    /// Leading zero bits required.
+    pub difficulty: f64,
+    /// Solutions asked for.
+    pub k: u32,
+    /// `"sha256"`.
+    pub algo: String,
+    /// The signature to send back with the solution.
+    pub signature: String,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+    /// What a solution pays for.
+    pub scope: String,
+    /// The whole challenge in one string (`X-PoW-Solution: challenge=<compact>, ...`).
+    pub compact: String,
+    /// How to solve it.
+    pub instructions: String,
+}
+
+/// What `verify` answers: with `valid: true` the token and what it is good for; with
+/// `valid: false` a `code` and a `reason`.
+#[derive(Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct VerifyOutput {
+    /// Whether the solution was accepted.
+    pub valid: bool,
+    /// The token (valid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", transform = no_default)]
+    pub token: Option<String>,
+    /// `"pow"` (valid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", transform = no_default)]
+    pub method: Option<String>,
+    /// Token lifetime in seconds (valid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64", transform = no_default)]
+    pub expires_in_sec: Option<u64>,
+    /// Token expiry, Unix seconds (valid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "i64", transform = no_default)]
+    pub expires_at: Option<i64>,
+    /// The scope paid for (valid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", transform = no_default)]
+    pub scope: Option<String>,
+    /// The difficulty paid (valid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "f64", transform = no_default)]
+    pub difficulty: Option<f64>,
+    /// Leading zero bits of the digest (valid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", transform = no_default)]
+    pub zero_bits: Option<u32>,
+    /// The challenge id, now spent (valid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", transform = no_default)]
+    pub id: Option<String>,
+    /// Why not, as a stable code: `spent`, `expired`, `insufficient_work`, ... (invalid
+    /// only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", transform = no_default)]
+    pub code: Option<String>,
+    /// Why not, in words (invalid only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", transform = no_default)]
+    pub reason: Option<String>,
+}
+
+/// Reads one of the gate's JSON bodies as the tool's typed output (the bodies are built
+/// in one place, [`Gate`] and [`crate::error::GateError::body`]; the tests check that
+/// each reads).
+fn typed<T: serde::de::DeserializeOwned>(body: Value) -> T {
+    serde_json::from_value(body).expect("the gate's bodies have the tools' output shapes")
 }
 
 /// The MCP server over a shared [`Gate`].
@@ -63,24 +156,23 @@ impl GateTools {
     #[tool(
         description = "Get a proof-of-work challenge: find a nonce such that SHA-256(salt + nonce) has at least `difficulty` leading zero bits, then call verify."
     )]
-    fn challenge(&self) -> String {
+    fn challenge(&self) -> Result<Json<ChallengeOutput>, String> {
         match self.gate.issue(&self.scope, self.difficulty, Some("mcp")) {
-            Ok(ch) => Gate::challenge_json(&ch).to_string(),
-            Err(e) => e.body().to_string(),
+            Ok(ch) => Ok(Json(typed(Gate::challenge_json(&ch)))),
+            Err(e) => Err(e.body().to_string()),
         }
     }
 
     #[tool(
         description = "Verify a proof-of-work solution ({salt, nonce, id, signature}); a valid one returns a short-lived token."
     )]
-    async fn verify(&self, Parameters(v): Parameters<VerifyInput>) -> String {
+    async fn verify(&self, Parameters(v): Parameters<VerifyInput>) -> Json<VerifyOutput> {
         let difficulty = match v.difficulty.map(Number::from_f64) {
             Some(None) => {
-                return crate::error::GateError::Malformed(
-                    "difficulty must be a finite number".into(),
-                )
-                .body()
-                .to_string();
+                return Json(typed(
+                    crate::error::GateError::Malformed("difficulty must be a finite number".into())
+                        .body(),
+                ));
             }
             Some(Some(n)) => Some(n),
             None => None,
@@ -94,15 +186,15 @@ impl GateTools {
             difficulty,
             nonces: v.nonces,
         };
-        match self.gate.verify(&req, None).await {
-            Ok(ok) => self.gate.verified_json(&ok).to_string(),
-            Err(e) => e.body().to_string(),
-        }
+        Json(typed(match self.gate.verify(&req, None).await {
+            Ok(ok) => self.gate.verified_json(&ok),
+            Err(e) => e.body(),
+        }))
     }
 
     #[tool(description = "Gate status and counters: pow_solves, challenges_issued, ...")]
-    fn status(&self) -> String {
-        self.gate.status_json().to_string()
+    fn status(&self) -> Json<Map<String, Value>> {
+        Json(typed(self.gate.status_json()))
     }
 }
 
@@ -141,4 +233,43 @@ pub fn http_service(
         cfg.allowed_hosts = allowed_hosts;
     }
     StreamableHttpService::new(move || Ok(tools.clone()), Default::default(), cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::GateConfig;
+    use crate::error::GateError;
+    use crate::{ReplayStore, ServerKey};
+
+    #[test]
+    fn the_gate_bodies_read_as_the_tool_outputs() {
+        let gate = Gate::new(
+            ServerKey::from_secret(b"mcp-output-test-key").unwrap(),
+            ReplayStore::memory(10),
+            GateConfig::default(),
+        );
+        let ch = gate.issue("tool:x", 4.0, None).unwrap();
+        let out: ChallengeOutput = typed(Gate::challenge_json(&ch));
+        assert_eq!(out.compact, ch.compact());
+        let v = crate::authority::Verified {
+            token: "t".into(),
+            scope: "tool:x".into(),
+            difficulty: 4.0,
+            zero_bits: 5,
+            challenge_id: ch.id.clone(),
+            token_expires_at: 9,
+        };
+        let ok: VerifyOutput = typed(gate.verified_json(&v));
+        assert!(ok.valid && ok.token.as_deref() == Some("t") && ok.zero_bits == Some(5));
+        let refused: VerifyOutput = typed(GateError::Spent.body());
+        assert!(!refused.valid && refused.code.as_deref() == Some("spent"));
+        let _: Map<String, Value> = typed(gate.status_json());
+        // Optional inputs are typed by their value alone.
+        let schema = serde_json::to_value(schemars::schema_for!(VerifyInput)).unwrap();
+        assert!(!schema.to_string().contains("null"), "{schema}");
+        let out = serde_json::to_value(schemars::schema_for!(VerifyOutput)).unwrap();
+        assert!(!out.to_string().contains("null"), "{out}");
+        assert_eq!(out["required"], serde_json::json!(["valid"]));
+    }
 }

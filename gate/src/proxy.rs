@@ -1,7 +1,10 @@
 //! The gating proxy: forwards MCP Streamable HTTP traffic (JSON and SSE responses,
-//! `Mcp-Session-Id`) for the upstream's MCP path only (other paths of its origin stay
-//! unreachable: 404) to an upstream MCP server, and demands proof of work for priced
-//! `tools/call` requests.
+//! `Mcp-Session-Id`) for the upstream's MCP path to an upstream MCP server, and demands
+//! proof of work for priced `tools/call` requests. Besides that path only the OAuth
+//! discovery documents of its origin are forwarded ([`OAUTH_METADATA`]: `GET` only,
+//! untouched), so an upstream that is an OAuth 2.1 protected resource keeps working
+//! behind the gate (its 401 answers pass through too: identity and price compose); other
+//! paths stay unreachable (404).
 //!
 //! **Fail closed.** A priced call reaches the upstream only with a valid payment. Every
 //! request is first read strictly by [`rpc::inspect`]: a method, encoding or body the
@@ -15,10 +18,19 @@
 //! * a token: `Authorization: PoW <token>` (also beside an identity credential, as in
 //!   `Authorization: Bearer abc, PoW <token>`) or `X-PoW-Token: <token>`.
 //!
+//! * a payment inside the JSON-RPC request, for clients that cannot set headers (MPP's
+//!   MCP transport): `params._meta["org.paymentauth/credential"]` holding
+//!   `{"challenge": {"id": "<compact>"}, "payload": {"nonce": "<nonce>"}}` or
+//!   `{"payload": {"token": "<token>"}}` ([`MetaCredential`]). The answer to a paid
+//!   solution then carries the token in `result._meta["org.paymentauth/receipt"]` too.
+//!
 //! Otherwise it is answered `402 Payment Required` with `WWW-Authenticate: PoW
-//! challenge="<compact>", difficulty=<d>, algorithm="sha256"` and a JSON-RPC error body
-//! that says what to do. Identity credentials pass through untouched; the PoW headers and
-//! the `PoW` credential are removed before forwarding.
+//! challenge="<compact>", difficulty=<d>, algorithm="sha256"` and a JSON-RPC error
+//! ([`PAYMENT_REQUIRED_CODE`], or [`PAYMENT_REFUSED_CODE`] when a payment was offered and
+//! refused) whose `data` holds everything needed to pay: MPP's `httpStatus` and
+//! `challenges` list, and the challenge's fields as `/api/challenge` gives them.
+//! Identity credentials pass through untouched; the PoW headers, the `PoW` credential
+//! and the `_meta` payment are removed before forwarding.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -32,15 +44,34 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::TryStreamExt;
 use grindstone_core::schemes::gate::{
-    AUTH_SCHEME, PAYMENT_REQUIRED_CODE, SOLUTION_HEADER, TOKEN_HEADER, parse_solution_header,
-    scope_covers, tool_scope,
+    ALGORITHM, AUTH_SCHEME, GateChallenge, MetaCredential, PAYMENT_METHOD, PAYMENT_REFUSED_CODE,
+    PAYMENT_REQUIRED_CODE, SOLUTION_HEADER, TOKEN_HEADER, parse_solution_header, scope_covers,
+    tool_scope,
 };
 use serde_json::{Value, json};
 
 use crate::authority::{Gate, VerifyRequest};
 use crate::error::GateError;
+use crate::meta;
 use crate::rpc::{self, Inspected, Refusal};
 use crate::stats::Stats;
+
+/// The OAuth discovery paths forwarded to the upstream's origin (RFC 9728 protected
+/// resource metadata, RFC 8414 authorization server metadata, OpenID discovery), as
+/// themselves or followed by `/` and a path.
+pub const OAUTH_METADATA: [&str; 3] = [
+    "/.well-known/oauth-protected-resource",
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/openid-configuration",
+];
+
+/// Whether `path` is one of [`OAUTH_METADATA`] (or below one).
+fn is_oauth_metadata(path: &str) -> bool {
+    OAUTH_METADATA.iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
 
 /// Largest request body forwarded, in bytes.
 pub const MAX_BODY: usize = 1 << 20;
@@ -177,15 +208,37 @@ pub fn split_authorization(headers: &HeaderMap) -> (Option<String>, Vec<String>)
 
 /// What a priced request brought.
 enum Payment {
-    /// Enough: forward (with a new token to hand back, if a solution was spent).
-    Paid(Option<String>),
+    /// Enough: forward (with the verification, if a solution was spent: its token goes
+    /// back to the client).
+    Paid(Option<crate::authority::Verified>),
     /// Not enough: 402 with this reason (if a proof was offered and refused).
     Required(Option<String>),
     /// The gate cannot decide (replay store down): 503.
     Unavailable(GateError),
 }
 
-async fn check_payment(gate: &Gate, headers: &HeaderMap, calls: &[PricedCall]) -> Payment {
+/// What a request offers as payment, from the `_meta` credential or the headers.
+enum Offer {
+    Nothing,
+    Token(String),
+    Solution(GateChallenge, Vec<String>),
+    /// Offered, but unreadable: why.
+    Unreadable(String),
+}
+
+/// The request's offer: the `_meta` credential when there is one, else the headers (a
+/// token first, then a solution).
+fn offer(headers: &HeaderMap, meta: Option<&Value>) -> (Offer, Option<Offer>) {
+    if let Some(m) = meta {
+        let o = match MetaCredential::parse(m) {
+            Ok(MetaCredential::Token(t)) => Offer::Token(t),
+            Ok(MetaCredential::Solution { challenge, nonces }) => {
+                Offer::Solution(challenge, nonces)
+            }
+            Err(e) => Offer::Unreadable(e.to_string()),
+        };
+        return (o, None);
+    }
     let (auth_token, _) = split_authorization(headers);
     let token = auth_token.or_else(|| {
         headers
@@ -193,61 +246,89 @@ async fn check_payment(gate: &Gate, headers: &HeaderMap, calls: &[PricedCall]) -
             .and_then(|v| v.to_str().ok())
             .map(|s| s.trim().to_string())
     });
-    let mut reason = None;
-    if let Some(t) = &token {
-        let mut ok = true;
-        for c in calls {
-            if let Err(e) = gate.check_token(t, Some(&tool_scope(&c.tool)), Some(c.price)) {
-                reason = Some(format!("token refused: {e}"));
-                ok = false;
-                break;
-            }
-        }
-        if ok {
-            return Payment::Paid(None);
-        }
+    let solution = headers.get(SOLUTION_HEADER).map(|sol| match sol.to_str() {
+        Err(_) => Offer::Unreadable("X-PoW-Solution is not text".into()),
+        Ok(sol) => match parse_solution_header(sol) {
+            Ok((ch, nonces)) => Offer::Solution(ch, nonces),
+            Err(e) => Offer::Unreadable(format!("bad X-PoW-Solution: {e}")),
+        },
+    });
+    match token {
+        Some(t) => (Offer::Token(t), solution),
+        None => (solution.unwrap_or(Offer::Nothing), None),
     }
-    if let Some(sol) = headers.get(SOLUTION_HEADER) {
-        let Ok(sol) = sol.to_str() else {
-            return Payment::Required(Some("X-PoW-Solution is not text".into()));
+}
+
+async fn check_payment(
+    gate: &Gate,
+    headers: &HeaderMap,
+    meta: Option<&Value>,
+    calls: &[PricedCall],
+) -> Payment {
+    let (first, then) = offer(headers, meta);
+    let mut reason = None;
+    for o in std::iter::once(first).chain(then) {
+        let r = match o {
+            Offer::Nothing => continue,
+            Offer::Unreadable(why) => Payment::Required(Some(why)),
+            Offer::Token(t) => check_token(gate, &t, calls),
+            Offer::Solution(ch, nonces) => check_solution(gate, ch, nonces, calls).await,
         };
-        let (ch, nonces) = match parse_solution_header(sol) {
-            Ok(x) => x,
-            Err(e) => return Payment::Required(Some(format!("bad X-PoW-Solution: {e}"))),
-        };
-        // One solution pays for calls to the tool of its scope, at most its difficulty.
-        let paid = ch.difficulty().map(|d| d.bits()).unwrap_or(-1.0);
-        for c in calls {
-            let scope = tool_scope(&c.tool);
-            if !scope_covers(&ch.claims.scope, &scope) {
-                return Payment::Required(Some(format!(
-                    "solution is for scope {:?}, this call needs {scope:?}",
-                    ch.claims.scope
-                )));
-            }
-            if paid < c.price {
-                return Payment::Required(Some(format!(
-                    "solution is for difficulty {paid}, {} costs {}",
-                    c.tool, c.price
-                )));
-            }
+        match r {
+            Payment::Required(why) => reason = why,
+            paid_or_unavailable => return paid_or_unavailable,
         }
-        let req = VerifyRequest {
-            salt: ch.salt.clone(),
-            nonce: nonces[0].clone(),
-            nonces: Some(nonces),
-            id: Some(ch.id.clone()),
-            signature: Some(ch.signature()),
-            algo: None,
-            difficulty: None,
-        };
-        return match gate.verify(&req, None).await {
-            Ok(v) => Payment::Paid(Some(v.token)),
-            Err(e @ GateError::Unavailable(_)) => Payment::Unavailable(e),
-            Err(e) => Payment::Required(Some(format!("solution refused: {e}"))),
-        };
     }
     Payment::Required(reason)
+}
+
+/// A token pays when it covers every priced call.
+fn check_token(gate: &Gate, token: &str, calls: &[PricedCall]) -> Payment {
+    for c in calls {
+        if let Err(e) = gate.check_token(token, Some(&tool_scope(&c.tool)), Some(c.price)) {
+            return Payment::Required(Some(format!("token refused: {e}")));
+        }
+    }
+    Payment::Paid(None)
+}
+
+/// One solution pays for calls to the tool of its scope, at most its difficulty.
+async fn check_solution(
+    gate: &Gate,
+    ch: GateChallenge,
+    nonces: Vec<String>,
+    calls: &[PricedCall],
+) -> Payment {
+    let paid = ch.difficulty().map(|d| d.bits()).unwrap_or(-1.0);
+    for c in calls {
+        let scope = tool_scope(&c.tool);
+        if !scope_covers(&ch.claims.scope, &scope) {
+            return Payment::Required(Some(format!(
+                "solution is for scope {:?}, this call needs {scope:?}",
+                ch.claims.scope
+            )));
+        }
+        if paid < c.price {
+            return Payment::Required(Some(format!(
+                "solution is for difficulty {paid}, {} costs {}",
+                c.tool, c.price
+            )));
+        }
+    }
+    let req = VerifyRequest {
+        salt: ch.salt.clone(),
+        nonce: nonces[0].clone(),
+        nonces: Some(nonces),
+        id: Some(ch.id.clone()),
+        signature: Some(ch.signature()),
+        algo: None,
+        difficulty: None,
+    };
+    match gate.verify(&req, None).await {
+        Ok(v) => Payment::Paid(Some(v)),
+        Err(e @ GateError::Unavailable(_)) => Payment::Unavailable(e),
+        Err(e) => Payment::Required(Some(format!("solution refused: {e}"))),
+    }
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
@@ -271,25 +352,56 @@ fn payment_required(
     };
     Stats::inc(&gate.stats().proxy_payment_required);
     let mut data = Gate::challenge_json(&ch);
+    let expires = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(ch.claims.exp).unwrap_or(0));
+    data["httpStatus"] = json!(402);
+    data["challenges"] = json!([{
+        "id": ch.compact(),
+        "realm": ch.claims.scope,
+        "method": PAYMENT_METHOD,
+        "intent": "charge",
+        "request": {
+            "algorithm": ALGORITHM,
+            "difficulty": ch.claims.d,
+            "k": ch.claims.k,
+            "scope": ch.claims.scope,
+            "salt": ch.salt,
+        },
+        "expires": humantime::format_rfc3339_seconds(expires).to_string(),
+        "description": format!(
+            "a nonce such that SHA-256(salt + nonce) has at least {} leading zero bits",
+            ch.claims.d
+        ),
+    }]);
     if let Some(r) = &reason {
         data["refused"] = json!(r);
     }
+    let code = if reason.is_some() {
+        PAYMENT_REFUSED_CODE
+    } else {
+        PAYMENT_REQUIRED_CODE
+    };
     let body = json!({
         "jsonrpc": "2.0",
         "id": call.id,
         "error": {
-            "code": PAYMENT_REQUIRED_CODE,
+            "code": code,
             "message": format!(
                 "Payment required: tool {:?} costs a proof of work of {} bits. Solve the challenge \
-                 in WWW-Authenticate (`grind solve --www-authenticate '<value>'`) and retry with \
-                 `X-PoW-Solution: challenge=<challenge>, nonce=<nonce>`, or send a token from an \
-                 earlier answer's X-PoW-Token as `Authorization: PoW <token>`.",
+                 (`grind solve` reads this error; or WWW-Authenticate) and retry with \
+                 `X-PoW-Solution: challenge=<challenge>, nonce=<nonce>`, or with \
+                 params._meta[\"org.paymentauth/credential\"] = {{\"challenge\": {{\"id\": \
+                 <challenges[0].id>}}, \"payload\": {{\"nonce\": <nonce>}}}}; or send a token \
+                 from an earlier answer (X-PoW-Token, or the receipt's token) as \
+                 `Authorization: PoW <token>` or {{\"payload\": {{\"token\": <token>}}}}.",
                 call.tool, ch.claims.d
             ),
             "data": data,
         }
     });
-    let mut resp = json_response(StatusCode::PAYMENT_REQUIRED, body);
+    let status = StatusCode::from_u16(gate.config().payment_required_status)
+        .unwrap_or(StatusCode::PAYMENT_REQUIRED);
+    let mut resp = json_response(status, body);
     if let Ok(v) = HeaderValue::from_str(&ch.www_authenticate()) {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
@@ -322,12 +434,13 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if uri.path() != p.upstream.path() {
+    let metadata = is_oauth_metadata(uri.path()) && method == Method::GET;
+    if uri.path() != p.upstream.path() && !metadata {
         Stats::inc(&p.gate.stats().proxy_refused);
         return json_response(
             StatusCode::NOT_FOUND,
             json!({"code": "not_found",
-                   "reason": format!("the gate forwards {} only", p.upstream.path())}),
+                   "reason": format!("the gate forwards {} and OAuth discovery (GET) only", p.upstream.path())}),
         );
     }
     let inspected = match rpc::inspect(&method, &headers, &body) {
@@ -337,11 +450,15 @@ async fn forward(
             return refused(&r);
         }
     };
-    let mut new_token = None;
+    let mut verified = None;
     let calls = priced_calls(&p.gate, &inspected);
+    let meta = match inspected.messages.as_slice() {
+        [m] => m.credential.as_ref(),
+        _ => None,
+    };
     if !calls.is_empty() {
-        match check_payment(&p.gate, &headers, &calls).await {
-            Payment::Paid(t) => new_token = t,
+        match check_payment(&p.gate, &headers, meta, &calls).await {
+            Payment::Paid(v) => verified = v,
             Payment::Required(reason) => {
                 return payment_required(&p.gate, &calls[0], &peer.ip().to_string(), reason);
             }
@@ -354,6 +471,22 @@ async fn forward(
             }
         }
     }
+    // The `_meta` payment is the gate's, not the upstream's.
+    let body = match meta.map(|_| meta::strip_credential(&body)) {
+        None => body,
+        Some(Some(b)) => Bytes::from(b),
+        Some(None) => {
+            return refused(&Refusal::Invalid(
+                "params._meta could not be rewritten without its payment".into(),
+            ));
+        }
+    };
+    // A solution paid inside JSON-RPC gets its receipt (and token) inside JSON-RPC too.
+    let receipt = match (&verified, meta, calls.first()) {
+        (Some(v), Some(_), Some(call)) => Some((call.id.clone(), receipt_json(&p.gate, v))),
+        _ => None,
+    };
+    let new_token = verified.map(|v| v.token);
     let mut url = p.upstream.clone();
     url.set_path(uri.path());
     url.set_query(uri.query());
@@ -401,14 +534,70 @@ async fn forward(
     {
         out = out.header(TOKEN_HEADER, v);
     }
-    let stream = upstream.bytes_stream().map_err(std::io::Error::other);
-    out.body(Body::from_stream(stream))
+    let content_type = upstream
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let body = match receipt {
+        Some((id, r)) if content_type.starts_with("text/event-stream") => Body::from_stream(
+            meta::receipt_in_sse(upstream.bytes_stream(), id, r).map_err(std::io::Error::other),
+        ),
+        Some((id, r)) if content_type.starts_with("application/json") => {
+            let bytes = match upstream.bytes().await {
+                Ok(b) => b,
+                Err(e) => {
+                    return json_response(
+                        StatusCode::BAD_GATEWAY,
+                        json!({"code": "upstream_unreachable", "reason": format!("upstream: {e}")}),
+                    );
+                }
+            };
+            let edited = std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|s| meta::add_receipt(s, &id, &r));
+            Body::from(edited.map(Bytes::from).unwrap_or(bytes))
+        }
+        _ => Body::from_stream(upstream.bytes_stream().map_err(std::io::Error::other)),
+    };
+    out.body(body)
         .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+}
+
+/// The receipt of a solution paid inside JSON-RPC (MPP's `result._meta` receipt, with the
+/// token to reuse).
+fn receipt_json(gate: &Gate, v: &crate::authority::Verified) -> Value {
+    let mut r = gate.verified_json(v);
+    r["status"] = json!("success");
+    r["method"] = json!(PAYMENT_METHOD);
+    r["reference"] = json!(v.challenge_id);
+    r
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oauth_discovery_paths() {
+        for p in [
+            "/.well-known/oauth-protected-resource",
+            "/.well-known/oauth-protected-resource/mcp",
+            "/.well-known/oauth-authorization-server/tenant",
+            "/.well-known/openid-configuration",
+        ] {
+            assert!(is_oauth_metadata(p), "{p}");
+        }
+        for p in [
+            "/.well-known/oauth-protected-resourcex",
+            "/.well-known/other",
+            "/mcp/.well-known/openid-configuration",
+            "/",
+        ] {
+            assert!(!is_oauth_metadata(p), "{p}");
+        }
+    }
 
     #[test]
     fn authorization_splitting() {

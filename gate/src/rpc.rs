@@ -16,12 +16,15 @@
 //! * A `tools/call` names its tool in `params.name`, a string of at most
 //!   [`MAX_TOOL_NAME`] bytes; a method that is `tools/call` but for ASCII case or
 //!   surrounding whitespace is refused (400, `-32600`).
+//! * A payment in `params._meta` under `org.paymentauth/credential` is read in
+//!   single-message bodies only: a batch carrying one is refused (400, `-32600`).
 //! * The 2026-07-28 routing headers `Mcp-Method` and `Mcp-Name`, when present, must agree
 //!   with the body (400, `-32600`).
 
 use std::fmt;
 
 use axum::http::{HeaderMap, Method, StatusCode, header};
+use grindstone_core::schemes::gate::META_CREDENTIAL;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -87,6 +90,8 @@ pub struct Message {
     pub id: Value,
     /// For `tools/call`: the tool's name.
     pub tool: Option<String>,
+    /// A payment in `params._meta` under [`META_CREDENTIAL`], as sent.
+    pub credential: Option<Value>,
 }
 
 /// What a request carries, read strictly.
@@ -252,6 +257,7 @@ fn message(v: &Value) -> Result<Message, Refusal> {
             method: None,
             id,
             tool: None,
+            credential: None,
         });
     };
     let Value::String(method) = method else {
@@ -286,10 +292,15 @@ fn message(v: &Value) -> Result<Message, Refusal> {
         }
         None
     };
+    let credential = params
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get(META_CREDENTIAL))
+        .cloned();
     Ok(Message {
         method: Some(method.clone()),
         id,
         tool,
+        credential,
     })
 }
 
@@ -420,7 +431,16 @@ pub fn inspect(method: &Method, headers: &HeaderMap, body: &[u8]) -> Result<Insp
     let v = parse_strict(body)?;
     let (messages, single) = match &v {
         Value::Array(a) if a.is_empty() => return Err(invalid("empty batch")),
-        Value::Array(a) => (a.iter().map(message).collect::<Result<Vec<_>, _>>()?, None),
+        Value::Array(a) => {
+            let msgs = a.iter().map(message).collect::<Result<Vec<_>, _>>()?;
+            if msgs.iter().any(|m| m.credential.is_some()) {
+                return Err(invalid(format!(
+                    "a payment in params._meta ({META_CREDENTIAL}) is read in single-message \
+                     bodies only, not in a batch"
+                )));
+            }
+            (msgs, None)
+        }
         m => (vec![message(m)?], Some(m)),
     };
     check_routing(headers, &messages, single.unwrap_or(&Value::Null))?;

@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::routing::post;
 use grindstone_core::schemes::gate::{
-    GateChallenge, PAYMENT_REQUIRED_CODE, SOLUTION_HEADER, TOKEN_HEADER, parse_www_authenticate,
-    solution_header,
+    GateChallenge, META_CREDENTIAL, META_RECEIPT, MetaCredential, PAYMENT_REFUSED_CODE,
+    PAYMENT_REQUIRED_CODE, SOLUTION_HEADER, TOKEN_HEADER, challenge_of_rpc_error,
+    parse_www_authenticate, solution_header,
 };
 use grindstone_gate::config::{GateConfig, Pricing};
 use grindstone_gate::http::{self, Api};
@@ -35,7 +36,8 @@ async fn spawn(router: Router) -> SocketAddr {
     addr
 }
 
-/// A JSON-RPC upstream that answers every message and counts the `tools/call`s it ran.
+/// A JSON-RPC upstream that answers every message and counts the `tools/call`s it ran
+/// (and, above [`LEAKED`], those that reached it still carrying a `_meta` payment).
 async fn upstream() -> (SocketAddr, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
@@ -46,6 +48,9 @@ async fn upstream() -> (SocketAddr, Arc<AtomicUsize>) {
             async move {
                 if body["method"] == "tools/call" {
                     c.fetch_add(1, Ordering::SeqCst);
+                }
+                if body.to_string().contains(META_CREDENTIAL) {
+                    c.fetch_add(LEAKED, Ordering::SeqCst);
                 }
                 axum::Json(json!({"jsonrpc": "2.0", "id": body["id"], "result": {"ok": true}}))
             }
@@ -96,12 +101,116 @@ fn call(tool: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": tool, "arguments": {}}})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn proxy_charges_priced_calls_once_and_forwards_the_rest() {
+/// The proxy's `/mcp` URL in front of a fresh [`upstream`], and the upstream's count.
+async fn proxied() -> (String, Arc<AtomicUsize>) {
     let (up, calls) = upstream().await;
     let proxy = Proxy::new(gate(), &format!("http://{up}/mcp"), None).unwrap();
     let addr = spawn(proxy.router()).await;
-    let url = format!("http://{addr}/mcp");
+    (format!("http://{addr}/mcp"), calls)
+}
+
+/// Added to the upstream's count per call that reached it with a `_meta` payment.
+const LEAKED: usize = 1_000_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_inside_json_rpc_for_clients_without_headers() {
+    let (url, calls) = proxied().await;
+    let http = client();
+    let post = |body: Value| {
+        http.post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+    };
+    let with_meta = |credential: Value| {
+        let mut c = call("search");
+        c["params"]["_meta"] = json!({"progressToken": "p1", META_CREDENTIAL: credential});
+        c
+    };
+
+    // The error says everything needed to pay (MPP's shape).
+    let r = post(call("search")).send().await.unwrap();
+    assert_eq!(r.status(), 402);
+    let err = json_of(r).await;
+    assert_eq!(err["error"]["code"], PAYMENT_REQUIRED_CODE);
+    let data = &err["error"]["data"];
+    assert_eq!(data["httpStatus"], 402);
+    let entry = &data["challenges"][0];
+    assert_eq!(entry["method"], "pow");
+    assert_eq!(entry["intent"], "charge");
+    assert_eq!(entry["request"]["scope"], "tool:search");
+    assert_eq!(entry["request"]["difficulty"], 8);
+    assert!(entry["expires"].as_str().unwrap().ends_with('Z'));
+    let ch = challenge_of_rpc_error(&err).unwrap();
+
+    // Paid in `_meta`: forwarded once without the payment; the receipt holds a token.
+    let cred = MetaCredential::Solution {
+        challenge: ch.clone(),
+        nonces: solve(&ch),
+    };
+    let r = post(with_meta(cred.to_json())).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key(TOKEN_HEADER));
+    let ok = json_of(r).await;
+    assert_eq!(ok["result"]["ok"], true);
+    let receipt = &ok["result"]["_meta"][META_RECEIPT];
+    assert_eq!(receipt["status"], "success");
+    assert_eq!(receipt["method"], "pow");
+    assert_eq!(receipt["reference"], ch.id.as_str());
+    let token = receipt["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "forwarded once, payment stripped"
+    );
+
+    // The same solution again: refused (-32043) with a fresh challenge and the reason.
+    let r = post(with_meta(cred.to_json())).send().await.unwrap();
+    assert_eq!(r.status(), 402);
+    let again = json_of(r).await;
+    assert_eq!(again["error"]["code"], PAYMENT_REFUSED_CODE);
+    assert!(
+        again["error"]["data"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("spent"),
+        "{again}"
+    );
+    assert_ne!(challenge_of_rpc_error(&again).unwrap().id, ch.id);
+
+    // The receipt's token pays in `_meta` too, for this tool only.
+    let tok = MetaCredential::Token(token).to_json();
+    let r = post(with_meta(tok.clone())).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let mut other = with_meta(tok);
+    other["params"]["name"] = json!("other");
+    assert_eq!(post(other).send().await.unwrap().status(), 402);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+    // Unreadable payments are refused, not ignored; a payment in a batch is refused.
+    for bad in [
+        json!({"payload": {"nonce": "1"}}),
+        json!({"challenge": {"id": ch.compact()}, "payload": {"nonce": 1}}),
+        json!("PoW x"),
+    ] {
+        let r = post(with_meta(bad.clone())).send().await.unwrap();
+        assert_eq!(r.status(), 402, "{bad}");
+        assert_eq!(json_of(r).await["error"]["code"], PAYMENT_REFUSED_CODE);
+    }
+    let r = post(json!([with_meta(cred.to_json())]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // A free call's payment is not the upstream's either.
+    let mut free = with_meta(json!({"payload": {"token": "t"}}));
+    free["params"]["name"] = json!("echo");
+    assert_eq!(post(free).send().await.unwrap().status(), 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "nothing leaked upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_charges_priced_calls_once_and_forwards_the_rest() {
+    let (url, calls) = proxied().await;
     let http = client();
     let post = |body: Value| {
         http.post(&url)

@@ -1,5 +1,7 @@
 //! Client side of PoW gates: solve the challenge of a `402` answer's
-//! `WWW-Authenticate: PoW ...` header and build the header to retry with.
+//! `WWW-Authenticate: PoW ...` header and build the header to retry with, or solve a
+//! payment-required JSON-RPC error and build the `params._meta` entry to retry with
+//! ([`solve_rpc_error`]).
 //!
 //! ```no_run
 //! use grindstone::SolveOptions;
@@ -27,6 +29,23 @@ pub fn solve_www_authenticate(value: &str, opts: &SolveOptions) -> Result<String
     let ch = gate::parse_www_authenticate(value)?;
     let s = solve_challenge(&ch, opts)?;
     Ok(gate::solution_header(&ch, &s.nonces))
+}
+
+/// Solves the challenge of a gate's payment-required JSON-RPC error (code -32042 or
+/// -32043: the whole message, its `error` or the error's `data`) and returns the
+/// `params._meta` entry to retry the same `tools/call` with:
+/// `{"org.paymentauth/credential": {"challenge": {"id": ...}, "payload": {"nonce": ...}}}`.
+pub fn solve_rpc_error(
+    error: &serde_json::Value,
+    opts: &SolveOptions,
+) -> Result<serde_json::Value, SolveError> {
+    let ch = gate::challenge_of_rpc_error(error)?;
+    let s = solve_challenge(&ch, opts)?;
+    Ok(gate::MetaCredential::Solution {
+        challenge: ch,
+        nonces: s.nonces,
+    }
+    .meta_entry())
 }
 
 /// Tokens by gate (an origin such as `http://127.0.0.1:8788`) and scope, reused until

@@ -69,9 +69,10 @@ fn origin(url: &reqwest::Url) -> String {
     }
 }
 
-/// The `PoW` challenge of a `402` answer, if it has one.
+/// The `PoW` challenge of a `402` answer, if it has one (or of a `200` one: a gate
+/// configured with `payment_required_status = 200` sends the challenge header too).
 fn pow_challenge(resp: &Response) -> Option<String> {
-    if resp.status() != StatusCode::PAYMENT_REQUIRED {
+    if !matches!(resp.status(), StatusCode::PAYMENT_REQUIRED | StatusCode::OK) {
         return None;
     }
     resp.headers()

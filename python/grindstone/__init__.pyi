@@ -4,6 +4,7 @@ from ._native import (
     scope_of_request as scope_of_request,
     solve as solve,
     solve_salt as solve_salt,
+    solve_rpc_error as solve_rpc_error,
     solve_www_authenticate as solve_www_authenticate,
     verify as verify,
 )

@@ -26,6 +26,12 @@ def verify(salt: str, nonce: str, difficulty: float) -> bool:
 def solve_www_authenticate(header: str, *, timeout: Optional[float] = None, threads: int = 0) -> str:
     """Solve a `WWW-Authenticate: PoW ...` challenge; returns the X-PoW-Solution value."""
 
+def solve_rpc_error(
+    error: Union[str, dict[str, Any]], *, timeout: Optional[float] = None, threads: int = 0
+) -> dict[str, Any]:
+    """Solve a gate's payment-required JSON-RPC error (-32042); returns the `params._meta`
+    entry to retry the tools/call with: {"org.paymentauth/credential": {...}}."""
+
 def scope_of_request(body: bytes) -> Optional[str]:
     """`tool:NAME` for an MCP tools/call body, else None."""
 

@@ -4,7 +4,10 @@ A request that comes back `402` with `WWW-Authenticate: PoW challenge=...` is so
 (in a worker thread for the async transport) and retried once with `X-PoW-Solution`; the
 token the gate returns (`X-PoW-Token`) is cached per gate origin and scope and sent with
 later requests of that scope (MCP `tools/call` of the same tool) until shortly before it
-expires. Identity headers (`Authorization: Bearer ...`) are left alone.
+expires. Identity headers (`Authorization: Bearer ...`) are left alone. A gate configured
+with `payment_required_status = 200` sends the same challenge header on a `200` answer:
+that is answered the same way. (Without a transport of ours, `grindstone.solve_rpc_error`
+answers the JSON-RPC error itself with the `params._meta` entry to retry with.)
 
 Works with both `httpx` and `httpx2` (the HTTP client of the MCP Python SDK 2.x):
 
@@ -98,7 +101,7 @@ def for_module(module: Any):
             request.read()
             request, gate, scope, token = self._prepare(request)
             response = self._inner.handle_request(request)
-            header = _pow_challenge(response) if response.status_code == 402 else None
+            header = _pow_challenge(response) if response.status_code in (200, 402) else None
             if header:
                 response.read()
                 response.close()
@@ -122,7 +125,7 @@ def for_module(module: Any):
             await request.aread()
             request, gate, scope, token = self._prepare(request)
             response = await self._inner.handle_async_request(request)
-            header = _pow_challenge(response) if response.status_code == 402 else None
+            header = _pow_challenge(response) if response.status_code in (200, 402) else None
             if header:
                 await response.aread()
                 await response.aclose()

@@ -140,6 +140,27 @@ fn solve_www_authenticate(
         .map_err(to_py)
 }
 
+/// Solves a gate's payment-required JSON-RPC error (code -32042 or -32043; the message,
+/// its `error` or its `data`, as a str or dict) and returns the `params._meta` entry to
+/// retry the same `tools/call` with: `{"org.paymentauth/credential": {...}}`.
+#[pyfunction]
+#[pyo3(signature = (error, *, timeout = None, threads = 0))]
+fn solve_rpc_error<'py>(
+    py: Python<'py>,
+    error: &Bound<'py, PyAny>,
+    timeout: Option<f64>,
+    threads: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let o = opts(timeout, threads)?;
+    let text = json_text(py, error)?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| PyValueError::new_err(format!("error JSON: {e}")))?;
+    let entry = py
+        .detach(|| client::solve_rpc_error(&v, &o))
+        .map_err(to_py)?;
+    from_json(py, &entry.to_string())
+}
+
 /// The scope a request body needs at a gate (`tool:NAME` for an MCP tools/call), or None.
 #[pyfunction]
 fn scope_of_request(body: &[u8]) -> Option<String> {
@@ -181,6 +202,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve_salt, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(solve_www_authenticate, m)?)?;
+    m.add_function(wrap_pyfunction!(solve_rpc_error, m)?)?;
     m.add_function(wrap_pyfunction!(scope_of_request, m)?)?;
     m.add_class::<PyTokenCache>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -221,3 +221,29 @@ def test_readme_agent_example(gate):
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["query"] == "grindstone"
+
+
+def test_payment_inside_json_rpc_without_headers(gate):
+    """A client that reads only JSON-RPC: the -32042 error, `solve_rpc_error`, `_meta`."""
+    import importlib
+
+    http = importlib.import_module("httpx2") if os.environ.get("CI") else pytest.importorskip("httpx2")
+    hdrs = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+            "mcp-protocol-version": "2025-06-18"}
+    with http.Client(headers=hdrs, timeout=30) as c:
+        r = c.post(gate, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+        sid = {"mcp-session-id": r.headers["mcp-session-id"]}
+        c.post(gate, headers=sid, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "search", "arguments": {"query": "m"}}}
+        err = c.post(gate, headers=sid, json=call).json()
+        assert err["error"]["code"] == -32042, err
+        meta = grindstone.solve_rpc_error(err, timeout=30)
+        assert set(meta) == {"org.paymentauth/credential"}, meta
+        r = c.post(gate, headers=sid, json={**call, "params": {**call["params"], "_meta": meta}})
+        assert r.status_code == 200, r.text
+        data = [l[5:].strip() for l in r.text.splitlines() if l.startswith("data:")]
+        answer = json.loads(data[-1]) if data else r.json()
+        assert answer["result"]["_meta"]["org.paymentauth/receipt"]["status"] == "success", answer
+    with pytest.raises(ValueError):
+        grindstone.solve_rpc_error({"error": {"code": -32042, "data": {}}})

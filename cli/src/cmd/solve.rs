@@ -18,7 +18,9 @@ use super::{CmdResult, SearchArgs, bad, read_input};
 pub struct Args {
     /// A captcha-mcp challenge (`{id, salt, difficulty, algo, signature}`, or the tool
     /// result around it) in a file, or `-` for stdin. Prints the JSON its `verify` tool
-    /// takes.
+    /// takes. A gate's payment-required JSON-RPC error (code -32042 or -32043, the whole
+    /// message or its `error`) is answered with the `params._meta` entry to retry the
+    /// call with: `{"org.paymentauth/credential": {...}}`.
     #[arg(value_name = "CHALLENGE", conflicts_with_all = ["salt", "difficulty"])]
     pub challenge: Option<String>,
     /// A `WWW-Authenticate: PoW ...` value from a 402 answer; prints the
@@ -71,6 +73,16 @@ fn is_www_authenticate(text: &str) -> bool {
     t.starts_with("pow ") || t.starts_with("www-authenticate:")
 }
 
+/// The gate challenge of a payment-required JSON-RPC answer (the message, its `error`
+/// or its `data`), if the input is one.
+fn rpc_payment_error(text: &str) -> Option<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let is = v.get("error").is_some()
+        || v.get("challenges").is_some()
+        || v.pointer("/data/challenges").is_some();
+    is.then_some(v)
+}
+
 pub fn run(a: Args) -> CmdResult {
     check_scheme(a.scheme, "solve")?;
     let mut opts = a.search.options();
@@ -112,15 +124,30 @@ pub fn run(a: Args) -> CmdResult {
         .www_authenticate
         .clone()
         .or_else(|| input.as_ref().filter(|t| is_www_authenticate(t)).cloned());
-    if let Some(h) = header {
-        let ch =
-            gate::parse_www_authenticate(&h).map_err(|e| bad(anyhow!("WWW-Authenticate: {e}")))?;
+    let rpc_error = input.as_deref().and_then(rpc_payment_error);
+    if header.is_some() || rpc_error.is_some() {
+        let ch = match (&header, &rpc_error) {
+            (Some(h), _) => gate::parse_www_authenticate(h)
+                .map_err(|e| bad(anyhow!("WWW-Authenticate: {e}")))?,
+            (None, Some(v)) => gate::challenge_of_rpc_error(v)
+                .map_err(|e| bad(anyhow!("payment-required error: {e}")))?,
+            (None, None) => unreachable!("one of them is there"),
+        };
         let challenge = Challenge::Sha256Bits(ch.pow().map_err(bad)?);
         let progress = Progress::start(!a.json && !a.quiet, challenge.expected_hashes());
         opts.progress = Some(progress.counter());
         let result = solve(&challenge, &opts);
         drop(progress);
         let s = result?;
+        if rpc_error.is_some() && header.is_none() {
+            // Answered the way it came: the `_meta` entry of the retried `tools/call`.
+            let credential = gate::MetaCredential::Solution {
+                challenge: ch,
+                nonces: s.nonces.clone(),
+            };
+            println!("{}", credential.meta_entry());
+            return Ok(ExitCode::SUCCESS);
+        }
         let value = gate::solution_header(&ch, &s.nonces);
         if a.json {
             let out = json!({"header": SOLUTION_HEADER, "value": value, "nonce": s.nonce,

@@ -3,7 +3,8 @@
 usage: mcp_client.py GRIND stdio
        mcp_client.py GRIND http URL
 
-Lists the tools, checks their input schemas against captcha-mcp's, gets a challenge, solves
+Lists the tools, checks their input schemas against captcha-mcp's and that each has an
+output schema, gets a challenge (structured content equal to the text content), solves
 it with `grind solve -`, verifies it (valid, then refused as spent), and reads the status.
 Prints OK and exits 0 on success; any failed check raises.
 """
@@ -19,8 +20,12 @@ from mcp.client.streamable_http import streamable_http_client
 
 
 def text(result):
+    """The tool's JSON: the text content, which must equal the structured content."""
     assert not getattr(result, "is_error", False) and not getattr(result, "isError", False), result
-    return json.loads(result.content[0].text)
+    body = json.loads(result.content[0].text)
+    structured = getattr(result, "structured_content", None) or getattr(result, "structuredContent")
+    assert structured == body, (structured, body)
+    return body
 
 
 async def exercise(session, grind):
@@ -32,6 +37,13 @@ async def exercise(session, grind):
     assert set(verify_schema["required"]) == {"salt", "nonce", "id", "signature"}, verify_schema
     assert {"algo", "difficulty"} <= set(verify_schema["properties"]), verify_schema
     assert not schema(tools["challenge"]).get("required"), schema(tools["challenge"])
+    # Optional inputs are typed by their value alone (no ["string", "null"] unions).
+    assert "null" not in json.dumps(verify_schema), verify_schema
+    out = lambda t: getattr(t, "output_schema", None) or getattr(t, "outputSchema")
+    for name in tools:
+        assert out(tools[name])["type"] == "object", (name, out(tools[name]))
+    assert "token" in out(tools["verify"])["properties"], out(tools["verify"])
+    assert "compact" in out(tools["challenge"])["properties"], out(tools["challenge"])
 
     ch = text(await session.call_tool("challenge", {}))
     for k in ("id", "salt", "difficulty", "algo", "signature"):

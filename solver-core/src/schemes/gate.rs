@@ -46,8 +46,19 @@ pub const MAX_SCOPE_LEN: usize = 200;
 pub const SOLUTION_HEADER: &str = "X-PoW-Solution";
 /// The header that carries a token (in requests, and in answers to accepted solutions).
 pub const TOKEN_HEADER: &str = "X-PoW-Token";
-/// JSON-RPC error code of a gate's payment-required answer.
-pub const PAYMENT_REQUIRED_CODE: i64 = -32002;
+/// JSON-RPC error code of a gate's payment-required answer: `-32042`, the code of the
+/// MCP transport of the HTTP Payment Authentication scheme (MPP,
+/// `draft-payment-transport-mcp-00`). (Before, `-32002`: MCP's own "resource not found".)
+pub const PAYMENT_REQUIRED_CODE: i64 = -32042;
+/// JSON-RPC error code of an answer to a payment offered and refused (MPP's `-32043`);
+/// it carries a fresh challenge like [`PAYMENT_REQUIRED_CODE`].
+pub const PAYMENT_REFUSED_CODE: i64 = -32043;
+/// The `params._meta` key of a payment carried inside a JSON-RPC request (MPP's).
+pub const META_CREDENTIAL: &str = "org.paymentauth/credential";
+/// The `result._meta` key of the receipt of a payment made inside a JSON-RPC request.
+pub const META_RECEIPT: &str = "org.paymentauth/receipt";
+/// The payment method name of gate challenges in MPP's `challenges` list.
+pub const PAYMENT_METHOD: &str = "pow";
 /// Prefix of the scope of an MCP tool: `tool:<name>`.
 pub const TOOL_SCOPE_PREFIX: &str = "tool:";
 /// The scope good for anything.
@@ -304,6 +315,126 @@ pub fn token_info(token: &str) -> Option<TokenInfo> {
     })
 }
 
+/// A payment carried inside a JSON-RPC request, in `params._meta` under
+/// [`META_CREDENTIAL`]: `{"challenge": {"id": "<compact>", ...}, "payload": {"nonce":
+/// "<nonce>"}}` (`"nonces": [...]` when the challenge asks for k > 1; the challenge object
+/// is the one of the payment-required error's `data.challenges`, echoed whole or in
+/// part: only its `id` is read), or `{"payload": {"token": "<token>"}}` for a token of an
+/// earlier receipt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetaCredential {
+    /// A solved challenge.
+    Solution {
+        /// The challenge.
+        challenge: GateChallenge,
+        /// Its nonces (one per solution asked for).
+        nonces: Vec<String>,
+    },
+    /// A token.
+    Token(String),
+}
+
+impl MetaCredential {
+    /// Reads a credential strictly: unknown `payload` fields, a missing or doubled
+    /// answer, or values of the wrong type are errors.
+    pub fn parse(v: &serde_json::Value) -> Result<Self, Error> {
+        use serde_json::Value;
+        let bad = |m: &str| Error::Json(format!("{META_CREDENTIAL}: {m}"));
+        let o = v.as_object().ok_or_else(|| bad("must be an object"))?;
+        let payload = o
+            .get("payload")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("needs a \"payload\" object"))?;
+        if let Some(k) = payload
+            .keys()
+            .find(|k| !matches!(k.as_str(), "nonce" | "nonces" | "token"))
+        {
+            return Err(bad(&format!("unknown payload field {k:?}")));
+        }
+        let text = |v: &Value, what: &str| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad(&format!("{what} must be a string")))
+        };
+        match (
+            payload.get("nonce"),
+            payload.get("nonces"),
+            payload.get("token"),
+        ) {
+            (None, None, Some(t)) => {
+                if o.contains_key("challenge") {
+                    return Err(bad("a token answers no challenge"));
+                }
+                Ok(Self::Token(text(t, "payload.token")?))
+            }
+            (n, ns, None) if n.is_some() != ns.is_some() => {
+                let nonces = match (n, ns) {
+                    (Some(n), _) => vec![text(n, "payload.nonce")?],
+                    (_, Some(Value::Array(a))) if !a.is_empty() && a.len() <= 64 => a
+                        .iter()
+                        .map(|n| text(n, "payload.nonces[]"))
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(bad("payload.nonces must be an array of 1 to 64 strings")),
+                };
+                let id = o
+                    .get("challenge")
+                    .and_then(|c| c.get("id"))
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("needs \"challenge\": {\"id\": \"<compact challenge>\"}"))?;
+                Ok(Self::Solution {
+                    challenge: GateChallenge::parse_compact(id)?,
+                    nonces,
+                })
+            }
+            _ => Err(bad("payload needs exactly one of nonce, nonces and token")),
+        }
+    }
+
+    /// The `params._meta` entry that carries it: `{"org.paymentauth/credential": ...}`.
+    pub fn meta_entry(&self) -> serde_json::Value {
+        serde_json::json!({ META_CREDENTIAL: self.to_json() })
+    }
+
+    /// The JSON form (what a client puts in `params._meta` under [`META_CREDENTIAL`]).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Self::Solution { challenge, nonces } => {
+                let payload = match nonces.as_slice() {
+                    [n] => serde_json::json!({"nonce": n}),
+                    ns => serde_json::json!({"nonces": ns}),
+                };
+                serde_json::json!({"challenge": {"id": challenge.compact(), "method": PAYMENT_METHOD},
+                                   "payload": payload})
+            }
+            Self::Token(t) => serde_json::json!({"payload": {"token": t}}),
+        }
+    }
+}
+
+/// The challenge of a gate's payment-required JSON-RPC answer: the whole message, its
+/// `error`, or the error's `data` (the first `pow` entry of `challenges`, else `compact`).
+pub fn challenge_of_rpc_error(v: &serde_json::Value) -> Result<GateChallenge, Error> {
+    let data = v
+        .pointer("/error/data")
+        .or_else(|| v.get("data"))
+        .unwrap_or(v);
+    let from_list = data
+        .get("challenges")
+        .and_then(|c| c.as_array())
+        .and_then(|a| {
+            a.iter()
+                .find(|c| c.get("method").and_then(|m| m.as_str()) == Some(PAYMENT_METHOD))
+        })
+        .and_then(|c| c.get("id"))
+        .and_then(|id| id.as_str());
+    let compact = from_list
+        .or_else(|| data.get("compact").and_then(|c| c.as_str()))
+        .ok_or_else(|| {
+            Error::Json("no gate challenge (error.data.challenges[].id or compact)".into())
+        })?;
+    GateChallenge::parse_compact(compact)
+}
+
 /// Splits `key=value, key="quoted value"` auth-params (RFC 9110 section 11.2).
 fn auth_params(s: &str) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
@@ -452,6 +583,51 @@ mod tests {
             kid: None,
         };
         GateChallenge::new("0123abcd", "feedbeef", claims, &[7u8; 32]).unwrap()
+    }
+
+    #[test]
+    fn meta_credentials_parse_strictly() {
+        let c = sample();
+        let sol = MetaCredential::Solution {
+            challenge: c.clone(),
+            nonces: vec!["42".into()],
+        };
+        assert_eq!(MetaCredential::parse(&sol.to_json()).unwrap(), sol);
+        let k2 = MetaCredential::Solution {
+            challenge: c.clone(),
+            nonces: vec!["1".into(), "2".into()],
+        };
+        assert_eq!(MetaCredential::parse(&k2.to_json()).unwrap(), k2);
+        let tok = MetaCredential::Token("t.o.k".into());
+        assert_eq!(MetaCredential::parse(&tok.to_json()).unwrap(), tok);
+        let id = c.compact();
+        for bad in [
+            serde_json::json!("x"),
+            serde_json::json!({}),
+            serde_json::json!({"payload": {}}),
+            serde_json::json!({"payload": {"nonce": 1}, "challenge": {"id": id}}),
+            serde_json::json!({"payload": {"nonce": "1", "token": "t"}, "challenge": {"id": id}}),
+            serde_json::json!({"payload": {"nonce": "1", "nonces": ["1"]}, "challenge": {"id": id}}),
+            serde_json::json!({"payload": {"nonces": []}, "challenge": {"id": id}}),
+            serde_json::json!({"payload": {"nonce": "1", "extra": 1}, "challenge": {"id": id}}),
+            serde_json::json!({"payload": {"nonce": "1"}}),
+            serde_json::json!({"payload": {"nonce": "1"}, "challenge": {"id": "a.b"}}),
+            serde_json::json!({"payload": {"token": "t"}, "challenge": {"id": id}}),
+        ] {
+            assert!(MetaCredential::parse(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn challenges_are_read_from_rpc_errors() {
+        let c = sample();
+        let err = serde_json::json!({"jsonrpc": "2.0", "id": 1, "error": {"code": PAYMENT_REQUIRED_CODE,
+            "data": {"challenges": [{"id": "other", "method": "card"}, {"id": c.compact(), "method": "pow"}]}}});
+        assert_eq!(challenge_of_rpc_error(&err).unwrap(), c);
+        assert_eq!(challenge_of_rpc_error(&err["error"]).unwrap(), c);
+        let old = serde_json::json!({"compact": c.compact()});
+        assert_eq!(challenge_of_rpc_error(&old).unwrap(), c);
+        assert!(challenge_of_rpc_error(&serde_json::json!({"error": {}})).is_err());
     }
 
     #[test]

@@ -1,0 +1,238 @@
+//! Payments carried inside JSON-RPC (MPP's MCP transport): the credential is removed from
+//! the request's `params._meta` before the proxy forwards it, and the receipt is added to
+//! the answer's `result._meta`, in a JSON body or in the matching event of an SSE stream.
+//!
+//! Both edits work on the raw JSON ([`RawValue`]): every value other than the `_meta`
+//! object edited is forwarded byte for byte as the client or the upstream wrote it (a
+//! round trip through [`Value`] would rewrite numbers such as `1e5` or
+//! `123456789012345678901`).
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use futures::{Stream, StreamExt};
+use grindstone_core::schemes::gate::{META_CREDENTIAL, META_RECEIPT};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+type RawMap = BTreeMap<String, Box<RawValue>>;
+
+/// Edits the object at `path` (keys from the top; created when absent) inside the object
+/// `raw` with `edit`; `None` when `raw` or something on the path is not an object.
+fn edit_at(raw: &RawValue, path: &[&str], edit: &dyn Fn(&mut RawMap)) -> Option<Box<RawValue>> {
+    let mut map: RawMap = serde_json::from_str(raw.get()).ok()?;
+    match path.split_first() {
+        None => edit(&mut map),
+        Some((k, rest)) => {
+            let inner = match map.get(*k) {
+                Some(v) => edit_at(v, rest, edit)?,
+                None => edit_at(&RawValue::from_string("{}".into()).ok()?, rest, edit)?,
+            };
+            map.insert((*k).to_string(), inner);
+        }
+    }
+    serde_json::value::to_raw_value(&map).ok()
+}
+
+/// The body without `params._meta["org.paymentauth/credential"]` (a single JSON-RPC
+/// message, already read strictly by [`crate::rpc::inspect`]).
+pub fn strip_credential(body: &[u8]) -> Option<Vec<u8>> {
+    let raw: Box<RawValue> = serde_json::from_slice(body).ok()?;
+    let out = edit_at(&raw, &["params", "_meta"], &|m| {
+        m.remove(META_CREDENTIAL);
+    })?;
+    Some(out.get().as_bytes().to_vec())
+}
+
+/// Adds `receipt` as `result._meta["org.paymentauth/receipt"]` to the response with
+/// `id` in `json` (one message or a batch); `None` when there is none to edit.
+pub fn add_receipt(json: &str, id: &Value, receipt: &Value) -> Option<String> {
+    let receipt = serde_json::value::to_raw_value(receipt).ok()?;
+    let add = |m: &mut RawMap| {
+        m.insert(META_RECEIPT.to_string(), receipt.clone());
+    };
+    let one = |raw: &RawValue| -> Option<Box<RawValue>> {
+        let msg: RawMap = serde_json::from_str(raw.get()).ok()?;
+        let this_id: Value = serde_json::from_str(msg.get("id")?.get()).ok()?;
+        if &this_id != id || !msg.contains_key("result") {
+            return None;
+        }
+        edit_at(raw, &["result", "_meta"], &add)
+    };
+    let raw: Box<RawValue> = serde_json::from_str(json).ok()?;
+    if json.trim_start().starts_with('[') {
+        let mut items: Vec<Box<RawValue>> = serde_json::from_str(json).ok()?;
+        let i = items.iter().position(|m| one(m).is_some())?;
+        items[i] = one(&items[i])?;
+        return serde_json::to_string(&items).ok();
+    }
+    one(&raw).map(|r| r.get().to_string())
+}
+
+/// Adds the receipt to the event of an SSE stream that carries the response with `id`;
+/// every other byte passes as it came. Events are cut at blank lines (`\n\n` or
+/// `\r\n\r\n`); the edited event's `data` is written as one line.
+pub fn receipt_in_sse<S, E>(
+    upstream: S,
+    id: Value,
+    receipt: Value,
+) -> impl Stream<Item = Result<Bytes, E>> + Send
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Send + 'static,
+{
+    struct St<S> {
+        upstream: std::pin::Pin<Box<S>>,
+        buf: Vec<u8>,
+        id: Value,
+        receipt: Value,
+        done: bool,
+        ended: bool,
+    }
+    let st = St {
+        upstream: Box::pin(upstream),
+        buf: Vec::new(),
+        id,
+        receipt,
+        done: false,
+        ended: false,
+    };
+    futures::stream::unfold(st, |mut st| async move {
+        loop {
+            if st.ended {
+                return None;
+            }
+            if st.done {
+                // Receipt placed: pass the rest through.
+                if !st.buf.is_empty() {
+                    return Some((Ok(Bytes::from(std::mem::take(&mut st.buf))), st));
+                }
+                return st.upstream.next().await.map(|item| (item, st));
+            }
+            if let Some(end) = event_end(&st.buf) {
+                let event: Vec<u8> = st.buf.drain(..end).collect();
+                let out = match edit_event(&event, &st.id, &st.receipt) {
+                    Some(e) => {
+                        st.done = true;
+                        e
+                    }
+                    None => event,
+                };
+                return Some((Ok(Bytes::from(out)), st));
+            }
+            match st.upstream.next().await {
+                Some(Ok(chunk)) => st.buf.extend_from_slice(&chunk),
+                Some(Err(e)) => return Some((Err(e), st)),
+                None => {
+                    st.ended = true;
+                    let rest = std::mem::take(&mut st.buf);
+                    return Some((Ok(Bytes::from(rest)), st));
+                }
+            }
+        }
+    })
+}
+
+/// Where the first complete event of `buf` ends (after its blank line).
+fn event_end(buf: &[u8]) -> Option<usize> {
+    let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    match (lf, crlf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The event with the receipt added, if its data is the response with `id`.
+fn edit_event(event: &[u8], id: &Value, receipt: &Value) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(event).ok()?;
+    let lines: Vec<&str> = text.lines().collect();
+    let data: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(|d| d.strip_prefix(' ').unwrap_or(d))
+        .collect();
+    if data.is_empty() {
+        return None;
+    }
+    let edited = add_receipt(&data.join("\n"), id, receipt)?;
+    let mut out = String::new();
+    let mut wrote = false;
+    for l in lines.iter().filter(|l| !l.is_empty()) {
+        if l.starts_with("data:") {
+            if !wrote {
+                out.push_str("data: ");
+                out.push_str(&edited);
+                out.push('\n');
+                wrote = true;
+            }
+        } else {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    Some(out.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_credential_goes_and_everything_else_stays_as_written() {
+        let body = br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"search","arguments":{"n":123456789012345678901,"x":1e5},"_meta":{"progressToken":"p","org.paymentauth/credential":{"payload":{"token":"t"}}}}}"#;
+        let out = String::from_utf8(strip_credential(body).unwrap()).unwrap();
+        assert!(!out.contains("paymentauth"), "{out}");
+        assert!(out.contains(r#""n":123456789012345678901"#), "{out}");
+        assert!(out.contains(r#""x":1e5"#), "{out}");
+        assert!(out.contains(r#""progressToken":"p""#), "{out}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["params"]["name"], "search");
+        assert_eq!(v["id"], 7);
+    }
+
+    #[test]
+    fn receipts_land_in_the_matching_response() {
+        let r = json!({"status": "success", "token": "t"});
+        let one = r#"{"jsonrpc":"2.0","id":7,"result":{"content":[],"n":1e5}}"#;
+        let out: Value = serde_json::from_str(&add_receipt(one, &json!(7), &r).unwrap()).unwrap();
+        assert_eq!(out["result"]["_meta"][META_RECEIPT], r);
+        assert!(add_receipt(one, &json!(8), &r).is_none());
+        let err = r#"{"jsonrpc":"2.0","id":7,"error":{"code":1,"message":"x"}}"#;
+        assert!(add_receipt(err, &json!(7), &r).is_none());
+        let keep = r#"{"jsonrpc":"2.0","id":"a","result":{"_meta":{"k":1}}}"#;
+        let out: Value =
+            serde_json::from_str(&add_receipt(keep, &json!("a"), &r).unwrap()).unwrap();
+        assert_eq!(out["result"]["_meta"]["k"], 1);
+        let batch = format!("[{err},{one}]");
+        let out: Value =
+            serde_json::from_str(&add_receipt(&batch, &json!(7), &r).unwrap()).unwrap();
+        assert_eq!(out[1]["result"]["_meta"][META_RECEIPT], r);
+        assert!(out[0].get("result").is_none());
+    }
+
+    #[tokio::test]
+    async fn sse_streams_get_the_receipt_in_the_right_event_across_chunks() {
+        let r = json!({"status": "success"});
+        let text = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\nevent: message\r\nid: 3\r\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\r\ndata: \"result\":{}}\r\n\r\n: tail\n\n";
+        let chunks: Vec<Result<Bytes, ()>> = text
+            .as_bytes()
+            .chunks(5)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let out: Vec<u8> = receipt_in_sse(futures::stream::iter(chunks), json!(7), r.clone())
+            .map(|c| c.unwrap().to_vec())
+            .collect::<Vec<_>>()
+            .await
+            .concat();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\n"), "{out}");
+        assert!(out.ends_with(": tail\n\n"), "{out}");
+        let line = out.lines().find(|l| l.contains("\"id\":7")).unwrap();
+        let v: Value = serde_json::from_str(line.strip_prefix("data: ").unwrap()).unwrap();
+        assert_eq!(v["result"]["_meta"][META_RECEIPT], r);
+        assert!(out.contains("id: 3\n"), "{out}");
+    }
+}
