@@ -770,3 +770,24 @@ fn oauth_protected_upstream_behind_the_gate() {
     let seen = tool_text(&r);
     assert_eq!(seen["authorization"], "Bearer secret-token", "{seen}");
 }
+
+/// The Python SDK's `Client` pinned to 2026-07-28, in `auto` mode and in `legacy` mode,
+/// against `grind serve` and through `grind gate` (paying inside JSON-RPC).
+#[test]
+fn python_sdk_client_in_every_connect_mode() {
+    if !require_python_module("mcp") {
+        return;
+    }
+    let serve = spawn_grind(&["serve", "-d", "8"]);
+    let (_up, gate) = gated_mcp(
+        "modes.toml",
+        "payment_required_status = 200\n[pricing]\ndefault = 0\n[pricing.tools]\nsearch = 8\n",
+    );
+    let (ok, out) = python(&[
+        &format!("{PY_DIR}/modern_client.py"),
+        env!("CARGO_BIN_EXE_grind"),
+        &format!("http://{}/mcp", serve.addr),
+        &format!("http://{}/mcp", gate.addr),
+    ]);
+    assert!(ok && out.contains("OK"), "{out}");
+}
