@@ -1,6 +1,7 @@
 //! Payments carried inside JSON-RPC (MPP's MCP transport): the credential is removed from
 //! the request's `params._meta` before the proxy forwards it, and the receipt is added to
-//! the answer's `result._meta`, in a JSON body or in the matching event of an SSE stream.
+//! the answer's `result._meta`, in a JSON body or in the matching event of an SSE stream
+//! ([`receipt_in_body`]), holding back at most [`MAX_HELD`] bytes.
 //!
 //! Both edits work on the raw JSON ([`RawValue`]): every value other than the `_meta`
 //! object edited is forwarded byte for byte as the client or the upstream wrote it (a
@@ -69,11 +70,26 @@ pub fn add_receipt(json: &str, id: &Value, receipt: &Value) -> Option<String> {
     one(&raw).map(|r| r.get().to_string())
 }
 
-/// Adds the receipt to the event of an SSE stream that carries the response with `id`;
-/// every other byte passes as it came. Events are cut at blank lines (`\n\n` or
-/// `\r\n\r\n`); the edited event's `data` is written as one line.
-pub fn receipt_in_sse<S, E>(
+/// Most bytes held back while looking for the answer to put the receipt in: an SSE event
+/// or a JSON body larger than this passes through without a receipt (the token is still
+/// in the `X-PoW-Token` header).
+pub const MAX_HELD: usize = 8 << 20;
+
+/// How an answer's body is framed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Framing {
+    /// `application/json`: the whole body is the answer.
+    Json,
+    /// `text/event-stream`: events cut at blank lines (`\n\n` or `\r\n\r\n`); the
+    /// edited event's `data` is written as one line.
+    Sse,
+}
+
+/// Adds the receipt to the answer with `id` in a response body; every other byte passes
+/// as it came, and nothing is held back beyond [`MAX_HELD`] bytes.
+pub fn receipt_in_body<S, E>(
     upstream: S,
+    framing: Framing,
     id: Value,
     receipt: Value,
 ) -> impl Stream<Item = Result<Bytes, E>> + Send
@@ -83,15 +99,21 @@ where
 {
     struct St<S> {
         upstream: std::pin::Pin<Box<S>>,
+        framing: Framing,
         buf: Vec<u8>,
+        /// How much of `buf` has been searched for an event's end.
+        scanned: usize,
         id: Value,
         receipt: Value,
+        /// The receipt is placed, or given up on: pass the rest through.
         done: bool,
         ended: bool,
     }
     let st = St {
         upstream: Box::pin(upstream),
+        framing,
         buf: Vec::new(),
+        scanned: 0,
         id,
         receipt,
         done: false,
@@ -103,14 +125,20 @@ where
                 return None;
             }
             if st.done {
-                // Receipt placed: pass the rest through.
                 if !st.buf.is_empty() {
                     return Some((Ok(Bytes::from(std::mem::take(&mut st.buf))), st));
                 }
                 return st.upstream.next().await.map(|item| (item, st));
             }
-            if let Some(end) = event_end(&st.buf) {
+            if st.buf.len() > MAX_HELD {
+                st.done = true;
+                continue;
+            }
+            if st.framing == Framing::Sse
+                && let Some(end) = event_end(&st.buf, st.scanned)
+            {
                 let event: Vec<u8> = st.buf.drain(..end).collect();
+                st.scanned = 0;
                 let out = match edit_event(&event, &st.id, &st.receipt) {
                     Some(e) => {
                         st.done = true;
@@ -120,23 +148,42 @@ where
                 };
                 return Some((Ok(Bytes::from(out)), st));
             }
+            st.scanned = st.buf.len();
             match st.upstream.next().await {
                 Some(Ok(chunk)) => st.buf.extend_from_slice(&chunk),
                 Some(Err(e)) => return Some((Err(e), st)),
                 None => {
                     st.ended = true;
                     let rest = std::mem::take(&mut st.buf);
-                    return Some((Ok(Bytes::from(rest)), st));
+                    let edited = match st.framing {
+                        _ if rest.len() > MAX_HELD => None,
+                        Framing::Json => std::str::from_utf8(&rest)
+                            .ok()
+                            .and_then(|t| add_receipt(t, &st.id, &st.receipt))
+                            .map(String::into_bytes),
+                        Framing::Sse => edit_event(&rest, &st.id, &st.receipt),
+                    };
+                    let out = edited.unwrap_or(rest);
+                    return Some((Ok(Bytes::from(out)), st));
                 }
             }
         }
     })
 }
 
-/// Where the first complete event of `buf` ends (after its blank line).
-fn event_end(buf: &[u8]) -> Option<usize> {
-    let lf = buf.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+/// Where the first complete event of `buf` ends (after its blank line), searching from
+/// a little before `from` (what an earlier search covered).
+fn event_end(buf: &[u8], from: usize) -> Option<usize> {
+    let start = from.saturating_sub(3);
+    let tail = &buf[start..];
+    let lf = tail
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| start + i + 2);
+    let crlf = tail
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| start + i + 4);
     match (lf, crlf) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -222,11 +269,16 @@ mod tests {
             .chunks(5)
             .map(|c| Ok(Bytes::copy_from_slice(c)))
             .collect();
-        let out: Vec<u8> = receipt_in_sse(futures::stream::iter(chunks), json!(7), r.clone())
-            .map(|c| c.unwrap().to_vec())
-            .collect::<Vec<_>>()
-            .await
-            .concat();
+        let out: Vec<u8> = receipt_in_body(
+            futures::stream::iter(chunks),
+            Framing::Sse,
+            json!(7),
+            r.clone(),
+        )
+        .map(|c| c.unwrap().to_vec())
+        .collect::<Vec<_>>()
+        .await
+        .concat();
         let out = String::from_utf8(out).unwrap();
         assert!(out.starts_with("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\n"), "{out}");
         assert!(out.ends_with(": tail\n\n"), "{out}");
@@ -234,5 +286,32 @@ mod tests {
         let v: Value = serde_json::from_str(line.strip_prefix("data: ").unwrap()).unwrap();
         assert_eq!(v["result"]["_meta"][META_RECEIPT], r);
         assert!(out.contains("id: 3\n"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn json_bodies_get_the_receipt_and_oversized_ones_pass_as_they_came() {
+        let r = json!({"status": "success"});
+        let run = |text: Vec<u8>, framing| {
+            let chunks: Vec<Result<Bytes, ()>> = text
+                .chunks(4096)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            receipt_in_body(futures::stream::iter(chunks), framing, json!(1), r.clone())
+                .map(|c| c.unwrap().to_vec())
+                .collect::<Vec<_>>()
+        };
+        let one = br#"{"jsonrpc":"2.0","id":1,"result":{"n":1e5}}"#.to_vec();
+        let out: Value = serde_json::from_slice(&run(one, Framing::Json).await.concat()).unwrap();
+        assert_eq!(out["result"]["_meta"][META_RECEIPT], r);
+        let big = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"result":{{"s":"{}"}}}}"#,
+            "x".repeat(MAX_HELD + 10)
+        )
+        .into_bytes();
+        assert!(run(big.clone(), Framing::Json).await.concat() == big);
+        let mut sse = b"data: ".to_vec();
+        sse.extend_from_slice(&big);
+        sse.extend_from_slice(b"\n\n");
+        assert!(run(sse.clone(), Framing::Sse).await.concat() == sse);
     }
 }

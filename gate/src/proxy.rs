@@ -540,26 +540,19 @@ async fn forward(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let body = match receipt {
-        Some((id, r)) if content_type.starts_with("text/event-stream") => Body::from_stream(
-            meta::receipt_in_sse(upstream.bytes_stream(), id, r).map_err(std::io::Error::other),
+    let framing = if content_type.starts_with("text/event-stream") {
+        Some(meta::Framing::Sse)
+    } else if content_type.starts_with("application/json") {
+        Some(meta::Framing::Json)
+    } else {
+        None
+    };
+    let stream = upstream.bytes_stream();
+    let body = match (receipt, framing) {
+        (Some((id, r)), Some(f)) => Body::from_stream(
+            meta::receipt_in_body(stream, f, id, r).map_err(std::io::Error::other),
         ),
-        Some((id, r)) if content_type.starts_with("application/json") => {
-            let bytes = match upstream.bytes().await {
-                Ok(b) => b,
-                Err(e) => {
-                    return json_response(
-                        StatusCode::BAD_GATEWAY,
-                        json!({"code": "upstream_unreachable", "reason": format!("upstream: {e}")}),
-                    );
-                }
-            };
-            let edited = std::str::from_utf8(&bytes)
-                .ok()
-                .and_then(|s| meta::add_receipt(s, &id, &r));
-            Body::from(edited.map(Bytes::from).unwrap_or(bytes))
-        }
-        _ => Body::from_stream(upstream.bytes_stream().map_err(std::io::Error::other)),
+        _ => Body::from_stream(stream.map_err(std::io::Error::other)),
     };
     out.body(body)
         .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
