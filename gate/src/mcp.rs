@@ -58,8 +58,9 @@ pub struct ChallengeOutput {
     pub id: String,
     /// The salt: the nonce is appended to it.
     pub salt: String,
-    /// Leading zero bits required.
-    pub difficulty: f64,
+    /// Leading zero bits required (written as signed: `20`, `20.5`).
+    #[schemars(with = "f64")]
+    pub difficulty: Number,
     /// Solutions asked for.
     pub k: u32,
     /// `"sha256"`.
@@ -252,6 +253,13 @@ mod tests {
         let ch = gate.issue("tool:x", 4.0, None).unwrap();
         let out: ChallengeOutput = typed(Gate::challenge_json(&ch));
         assert_eq!(out.compact, ch.compact());
+        // The wire form is unchanged by the typed output (an integer stays an integer).
+        let json = Gate::challenge_json(&ch);
+        let fields = json.as_object().unwrap().keys().collect::<Vec<_>>();
+        let out = serde_json::to_value(&out).unwrap();
+        assert_eq!(out.as_object().unwrap().keys().collect::<Vec<_>>(), fields);
+        assert_eq!(out, json);
+        assert_eq!(out["difficulty"].to_string(), "4");
         let v = crate::authority::Verified {
             token: "t".into(),
             scope: "tool:x".into(),

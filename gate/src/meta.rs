@@ -134,19 +134,31 @@ where
                 st.done = true;
                 continue;
             }
-            if st.framing == Framing::Sse
-                && let Some(end) = event_end(&st.buf, st.scanned)
-            {
-                let event: Vec<u8> = st.buf.drain(..end).collect();
-                st.scanned = 0;
-                let out = match edit_event(&event, &st.id, &st.receipt) {
-                    Some(e) => {
-                        st.done = true;
-                        e
+            if st.framing == Framing::Sse {
+                // Every complete event: passed on in one piece up to the answer's, which
+                // is edited (the events are cut where they end, never copied one by one).
+                let mut start = 0;
+                let mut from = st.scanned.saturating_sub(3);
+                let mut edited = None;
+                while let Some(end) = event_end(&st.buf, from) {
+                    if let Some(e) = edit_event(&st.buf[start..end], &st.id, &st.receipt) {
+                        edited = Some((e, end));
+                        break;
                     }
-                    None => event,
-                };
-                return Some((Ok(Bytes::from(out)), st));
+                    start = end;
+                    from = end;
+                }
+                if let Some((e, end)) = edited {
+                    let mut out: Vec<u8> = st.buf.drain(..end).take(start).collect();
+                    out.extend_from_slice(&e);
+                    st.done = true;
+                    return Some((Ok(Bytes::from(out)), st));
+                }
+                if start > 0 {
+                    let out: Vec<u8> = st.buf.drain(..start).collect();
+                    st.scanned = st.buf.len();
+                    return Some((Ok(Bytes::from(out)), st));
+                }
             }
             st.scanned = st.buf.len();
             match st.upstream.next().await {
@@ -171,22 +183,23 @@ where
     })
 }
 
-/// Where the first complete event of `buf` ends (after its blank line), searching from
-/// a little before `from` (what an earlier search covered).
+/// Where the first complete event of `buf[from..]` ends (after its blank line); `from`
+/// is the start of an event, or a point up to which an earlier search found no end,
+/// less three bytes (a blank line cut by a chunk boundary).
 fn event_end(buf: &[u8], from: usize) -> Option<usize> {
-    let start = from.saturating_sub(3);
+    let start = from;
     let tail = &buf[start..];
-    let lf = tail
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .map(|i| start + i + 2);
-    let crlf = tail
+    // The first `\n\n`, and a `\r\n\r\n` only before it: each search stops at the
+    // first event's end, so cutting many events costs one pass over the buffer.
+    let lf = tail.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    let crlf_scope = lf.map_or(tail, |e| &tail[..e]);
+    let crlf = crlf_scope
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .map(|i| start + i + 4);
+        .map(|i| i + 4);
     match (lf, crlf) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+        (Some(a), Some(b)) => Some(start + a.min(b)),
+        (a, b) => a.or(b).map(|e| start + e),
     }
 }
 
@@ -208,9 +221,13 @@ fn edit_event(event: &[u8], id: &Value, receipt: &Value) -> Option<Vec<u8>> {
     for l in lines.iter().filter(|l| !l.is_empty()) {
         if l.starts_with("data:") {
             if !wrote {
-                out.push_str("data: ");
-                out.push_str(&edited);
-                out.push('\n');
+                // Line breaks kept inside the JSON (whitespace between its tokens: a
+                // string cannot hold one) each start a data line of their own.
+                for part in edited.split(['\n', '\r']) {
+                    out.push_str("data: ");
+                    out.push_str(part);
+                    out.push('\n');
+                }
                 wrote = true;
             }
         } else {
@@ -286,6 +303,36 @@ mod tests {
         let v: Value = serde_json::from_str(line.strip_prefix("data: ").unwrap()).unwrap();
         assert_eq!(v["result"]["_meta"][META_RECEIPT], r);
         assert!(out.contains("id: 3\n"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn multi_line_data_stays_valid_and_many_small_events_pass_in_bulk() {
+        let r = json!({"status": "success"});
+        let text = "data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"content\":[\ndata: {\"type\":\"text\",\"text\":\"hi\"}]}}\n\n";
+        let mut body = ":\n\n".repeat(100_000).into_bytes();
+        body.extend_from_slice(text.as_bytes());
+        let start = std::time::Instant::now();
+        let items: Vec<Vec<u8>> = receipt_in_body(
+            futures::stream::iter(vec![Ok::<_, ()>(Bytes::from(body))]),
+            Framing::Sse,
+            json!(7),
+            r.clone(),
+        )
+        .map(|c| c.unwrap().to_vec())
+        .collect()
+        .await;
+        assert!(items.len() <= 3, "{} pieces", items.len());
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        let out = String::from_utf8(items.concat()).unwrap();
+        let event = out.rsplit(":\n\n").next().unwrap();
+        // What an SSE client reads: the data lines joined by newlines.
+        let data: Vec<&str> = event
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .collect();
+        let v: Value = serde_json::from_str(&data.join("\n")).unwrap();
+        assert_eq!(v["result"]["_meta"][META_RECEIPT], r);
+        assert_eq!(v["result"]["content"][0]["text"], "hi");
     }
 
     #[tokio::test]

@@ -65,11 +65,24 @@ pub const OAUTH_METADATA: [&str; 3] = [
     "/.well-known/openid-configuration",
 ];
 
-/// Whether `path` is one of [`OAUTH_METADATA`] (or below one).
+/// Whether `path` is one of [`OAUTH_METADATA`] (or below one, in plain segments: ASCII
+/// letters, digits, `-`, `_` and `.`, none empty, `.` or `..`; nothing percent-encoded or
+/// backslashed, so that no resolution of the path can lead anywhere else).
 fn is_oauth_metadata(path: &str) -> bool {
     OAUTH_METADATA.iter().any(|p| {
-        path.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        path.strip_prefix(p).is_some_and(|rest| {
+            rest.is_empty()
+                || rest.strip_prefix('/').is_some_and(|segs| {
+                    segs.split('/').all(|seg| {
+                        !seg.is_empty()
+                            && seg != "."
+                            && seg != ".."
+                            && seg
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                    })
+                })
+        })
     })
 }
 
@@ -456,6 +469,16 @@ async fn forward(
         [m] => m.credential.as_ref(),
         _ => None,
     };
+    // The `_meta` payment is the gate's, not the upstream's.
+    let body = match meta.map(|_| meta::strip_credential(&body)) {
+        None => body,
+        Some(Some(b)) => Bytes::from(b),
+        Some(None) => {
+            return refused(&Refusal::Invalid(
+                "params._meta could not be rewritten without its payment".into(),
+            ));
+        }
+    };
     if !calls.is_empty() {
         match check_payment(&p.gate, &headers, meta, &calls).await {
             Payment::Paid(v) => verified = v,
@@ -471,16 +494,6 @@ async fn forward(
             }
         }
     }
-    // The `_meta` payment is the gate's, not the upstream's.
-    let body = match meta.map(|_| meta::strip_credential(&body)) {
-        None => body,
-        Some(Some(b)) => Bytes::from(b),
-        Some(None) => {
-            return refused(&Refusal::Invalid(
-                "params._meta could not be rewritten without its payment".into(),
-            ));
-        }
-    };
     // A solution paid inside JSON-RPC gets its receipt (and token) inside JSON-RPC too.
     let receipt = match (&verified, meta, calls.first()) {
         (Some(v), Some(_), Some(call)) => Some((call.id.clone(), receipt_json(&p.gate, v))),
@@ -490,6 +503,14 @@ async fn forward(
     let mut url = p.upstream.clone();
     url.set_path(uri.path());
     url.set_query(uri.query());
+    if url.path() != uri.path() {
+        // The URL parser resolved something in the path: not the path that was checked.
+        Stats::inc(&p.gate.stats().proxy_refused);
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"code": "not_found", "reason": "the path does not stay as sent"}),
+        );
+    }
     let mut req = p.client.request(method, url);
     let (_, identity) = split_authorization(&headers);
     for (name, value) in &headers {
@@ -584,6 +605,13 @@ mod tests {
         }
         for p in [
             "/.well-known/oauth-protected-resourcex",
+            "/.well-known/oauth-protected-resource/",
+            "/.well-known/oauth-protected-resource/../../admin",
+            "/.well-known/oauth-protected-resource/%2e%2e/admin",
+            "/.well-known/openid-configuration/.%2e/x",
+            "/.well-known/oauth-protected-resource/..\\..\\admin",
+            "/.well-known/oauth-protected-resource//admin",
+            "/.well-known/oauth-protected-resource/./mcp",
             "/.well-known/other",
             "/mcp/.well-known/openid-configuration",
             "/",
