@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use grindstone_core::schemes::captcha_mcp::VerifyMsg;
 use grindstone_core::schemes::gate::{ALGORITHM, Claims, GateChallenge, scope_covers};
 use grindstone_core::{Difficulty, VerifyError};
-use serde_json::{Number, Value, json};
+use serde_json::{Number, Value};
 
 use crate::config::GateConfig;
 pub use crate::error::GateError;
@@ -40,6 +40,34 @@ pub struct Verified {
     pub challenge_id: String,
     /// When the token expires, Unix seconds.
     pub token_expires_at: i64,
+}
+
+/// A challenge as `GET /api/challenge` and the MCP `challenge` tool give it: captcha-mcp's
+/// `{id, salt, difficulty, algo, signature}` plus `k`, `expires_at`, `scope`, `compact`
+/// and `instructions`.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct ChallengeBody {
+    /// The challenge's id.
+    pub id: String,
+    /// The salt: the nonce is appended to it.
+    pub salt: String,
+    /// Leading zero bits required, as signed (`20`, `20.5`).
+    #[schemars(with = "f64")]
+    pub difficulty: Number,
+    /// Solutions asked for.
+    pub k: u32,
+    /// `"sha256"`.
+    pub algo: String,
+    /// The signature to send back with the solution.
+    pub signature: String,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+    /// What a solution pays for.
+    pub scope: String,
+    /// The whole challenge in one string (`X-PoW-Solution: challenge=<compact>, ...`).
+    pub compact: String,
+    /// How to solve it.
+    pub instructions: String,
 }
 
 /// The success body of `verify`: `{valid: true, token, method: "pow", ...}`.
@@ -188,26 +216,30 @@ impl Gate {
         Ok(ch)
     }
 
-    /// The challenge as JSON: captcha-mcp's `{id, salt, difficulty, algo, signature}` plus
-    /// `expires_at`, `scope`, `compact` and `instructions`.
-    pub fn challenge_json(ch: &GateChallenge) -> Value {
-        json!({
-            "id": ch.id,
-            "salt": ch.salt,
-            "difficulty": ch.claims.d,
-            "k": ch.claims.k,
-            "algo": ALGORITHM,
-            "signature": ch.signature(),
-            "expires_at": ch.claims.exp,
-            "scope": ch.claims.scope,
-            "compact": ch.compact(),
-            "instructions": format!(
+    /// The challenge as its typed body (see [`ChallengeBody`]).
+    pub fn challenge_body(ch: &GateChallenge) -> ChallengeBody {
+        ChallengeBody {
+            id: ch.id.clone(),
+            salt: ch.salt.clone(),
+            difficulty: ch.claims.d.clone(),
+            k: ch.claims.k,
+            algo: ALGORITHM.to_string(),
+            signature: ch.signature(),
+            expires_at: ch.claims.exp,
+            scope: ch.claims.scope.clone(),
+            compact: ch.compact(),
+            instructions: format!(
                 "Find a nonce (printable ASCII) such that SHA-256(salt + nonce) has at least {} \
                  leading zero bits, then call verify with {{salt, nonce, id, signature}}. \
                  `grind solve -` does it.",
                 ch.claims.d
             ),
-        })
+        }
+    }
+
+    /// The challenge as JSON ([`Gate::challenge_body`]).
+    pub fn challenge_json(ch: &GateChallenge) -> Value {
+        serde_json::to_value(Self::challenge_body(ch)).expect("plain data")
     }
 
     /// Verifies a solution, in order of cost: shape and size, signature (constant time),

@@ -31,7 +31,7 @@ mod status;
 pub mod store;
 pub mod token;
 
-pub use authority::{Gate, Verified, VerifyRequest};
+pub use authority::{ChallengeBody, Gate, Verified, VerifyRequest};
 pub use config::{GateConfig, Pricing};
 pub use error::GateError;
 pub use key::{KeyRing, KeySource, ServerKey};

@@ -1,7 +1,7 @@
 //! MCP tools `challenge`, `verify` and `status` with the input schemas of captcha-mcp
 //! (`challenge` and `status` take no input; `verify` requires `salt`, `nonce`, `id`,
 //! `signature` and accepts `algo`, `difficulty`). Each tool declares an `outputSchema`
-//! and answers with `structuredContent` ([`ChallengeOutput`], [`VerifyOutput`], the
+//! and answers with `structuredContent` ([`ChallengeBody`], [`VerifyOutput`], the
 //! status object), and with the same JSON as text in `content[0].text`, as captcha-mcp's,
 //! for older clients. Optional inputs are typed by their value alone (no
 //! `["string", "null"]` unions): absent means not given. Served over stdio ([`serve_stdio`]) and over
@@ -18,7 +18,7 @@ use rmcp::{ServerHandler, ServiceExt, schemars, tool, tool_handler, tool_router}
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
-use crate::authority::{Gate, VerifyRequest};
+use crate::authority::{ChallengeBody, Gate, VerifyRequest};
 
 /// The `verify` tool input.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -49,32 +49,6 @@ pub struct VerifyInput {
 /// `"default": null` beside a type that excludes null).
 fn no_default(schema: &mut schemars::Schema) {
     schema.remove("default");
-}
-
-/// What `challenge` answers (the body of `GET /api/challenge`).
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ChallengeOutput {
-    /// The challenge's id.
-    pub id: String,
-    /// The salt: the nonce is appended to it.
-    pub salt: String,
-    /// Leading zero bits required (written as signed: `20`, `20.5`).
-    #[schemars(with = "f64")]
-    pub difficulty: Number,
-    /// Solutions asked for.
-    pub k: u32,
-    /// `"sha256"`.
-    pub algo: String,
-    /// The signature to send back with the solution.
-    pub signature: String,
-    /// Expiry, Unix seconds.
-    pub expires_at: i64,
-    /// What a solution pays for.
-    pub scope: String,
-    /// The whole challenge in one string (`X-PoW-Solution: challenge=<compact>, ...`).
-    pub compact: String,
-    /// How to solve it.
-    pub instructions: String,
 }
 
 /// What `verify` answers: with `valid: true` the token and what it is good for; with
@@ -157,9 +131,9 @@ impl GateTools {
     #[tool(
         description = "Get a proof-of-work challenge: find a nonce such that SHA-256(salt + nonce) has at least `difficulty` leading zero bits, then call verify."
     )]
-    fn challenge(&self) -> Result<Json<ChallengeOutput>, String> {
+    fn challenge(&self) -> Result<Json<ChallengeBody>, String> {
         match self.gate.issue(&self.scope, self.difficulty, Some("mcp")) {
-            Ok(ch) => Ok(Json(typed(Gate::challenge_json(&ch)))),
+            Ok(ch) => Ok(Json(Gate::challenge_body(&ch))),
             Err(e) => Err(e.body().to_string()),
         }
     }
@@ -251,15 +225,11 @@ mod tests {
             GateConfig::default(),
         );
         let ch = gate.issue("tool:x", 4.0, None).unwrap();
-        let out: ChallengeOutput = typed(Gate::challenge_json(&ch));
-        assert_eq!(out.compact, ch.compact());
-        // The wire form is unchanged by the typed output (an integer stays an integer).
+        // The challenge's wire form: an integer difficulty stays an integer.
         let json = Gate::challenge_json(&ch);
-        let fields = json.as_object().unwrap().keys().collect::<Vec<_>>();
-        let out = serde_json::to_value(&out).unwrap();
-        assert_eq!(out.as_object().unwrap().keys().collect::<Vec<_>>(), fields);
-        assert_eq!(out, json);
-        assert_eq!(out["difficulty"].to_string(), "4");
+        assert_eq!(json["compact"], ch.compact());
+        assert_eq!(json["difficulty"].to_string(), "4");
+        assert_eq!(json["k"], 1);
         let v = crate::authority::Verified {
             token: "t".into(),
             scope: "tool:x".into(),

@@ -60,13 +60,16 @@ pub fn add_receipt(json: &str, id: &Value, receipt: &Value) -> Option<String> {
         }
         edit_at(raw, &["result", "_meta"], &add)
     };
-    let raw: Box<RawValue> = serde_json::from_str(json).ok()?;
     if json.trim_start().starts_with('[') {
         let mut items: Vec<Box<RawValue>> = serde_json::from_str(json).ok()?;
-        let i = items.iter().position(|m| one(m).is_some())?;
-        items[i] = one(&items[i])?;
+        let (i, edited) = items
+            .iter()
+            .enumerate()
+            .find_map(|(i, m)| one(m).map(|e| (i, e)))?;
+        items[i] = edited;
         return serde_json::to_string(&items).ok();
     }
+    let raw: Box<RawValue> = serde_json::from_str(json).ok()?;
     one(&raw).map(|r| r.get().to_string())
 }
 
@@ -81,8 +84,22 @@ pub enum Framing {
     /// `application/json`: the whole body is the answer.
     Json,
     /// `text/event-stream`: events cut at blank lines (`\n\n` or `\r\n\r\n`); the
-    /// edited event's `data` is written as one line.
+    /// edited event's data keeps one `data:` line per line of its JSON.
     Sse,
+}
+
+impl Framing {
+    /// The framing of a `Content-Type`, if a receipt can be placed in it.
+    pub fn of(content_type: &str) -> Option<Self> {
+        let ct = content_type.trim_start().to_ascii_lowercase();
+        if ct.starts_with("text/event-stream") {
+            Some(Self::Sse)
+        } else if ct.starts_with("application/json") {
+            Some(Self::Json)
+        } else {
+            None
+        }
+    }
 }
 
 /// Adds the receipt to the answer with `id` in a response body; every other byte passes
@@ -187,20 +204,17 @@ where
 /// is the start of an event, or a point up to which an earlier search found no end,
 /// less three bytes (a blank line cut by a chunk boundary).
 fn event_end(buf: &[u8], from: usize) -> Option<usize> {
-    let start = from;
-    let tail = &buf[start..];
-    // The first `\n\n`, and a `\r\n\r\n` only before it: each search stops at the
-    // first event's end, so cutting many events costs one pass over the buffer.
+    let tail = &buf[from..];
+    // The first `\n\n`, and a `\r\n\r\n` only before it (so the earlier of the two):
+    // each search stops at the first event's end, so cutting many events costs one pass
+    // over the buffer.
     let lf = tail.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
-    let crlf_scope = lf.map_or(tail, |e| &tail[..e]);
-    let crlf = crlf_scope
+    let crlf = lf
+        .map_or(tail, |e| &tail[..e])
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map(|i| i + 4);
-    match (lf, crlf) {
-        (Some(a), Some(b)) => Some(start + a.min(b)),
-        (a, b) => a.or(b).map(|e| start + e),
-    }
+    crlf.or(lf).map(|e| from + e)
 }
 
 /// The event with the receipt added, if its data is the response with `id`.

@@ -232,25 +232,23 @@ enum Payment {
 
 /// What a request offers as payment, from the `_meta` credential or the headers.
 enum Offer {
-    Nothing,
     Token(String),
     Solution(GateChallenge, Vec<String>),
     /// Offered, but unreadable: why.
     Unreadable(String),
 }
 
-/// The request's offer: the `_meta` credential when there is one, else the headers (a
-/// token first, then a solution).
-fn offer(headers: &HeaderMap, meta: Option<&Value>) -> (Offer, Option<Offer>) {
-    if let Some(m) = meta {
-        let o = match MetaCredential::parse(m) {
+/// The request's offers, in the order they are tried: the `_meta` credential alone when
+/// there is one, else the headers' token, then their solution.
+fn offers(headers: &HeaderMap, credential: Option<&Value>) -> Vec<Offer> {
+    if let Some(m) = credential {
+        return vec![match MetaCredential::parse(m) {
             Ok(MetaCredential::Token(t)) => Offer::Token(t),
             Ok(MetaCredential::Solution { challenge, nonces }) => {
                 Offer::Solution(challenge, nonces)
             }
             Err(e) => Offer::Unreadable(e.to_string()),
-        };
-        return (o, None);
+        }];
     }
     let (auth_token, _) = split_authorization(headers);
     let token = auth_token.or_else(|| {
@@ -266,23 +264,22 @@ fn offer(headers: &HeaderMap, meta: Option<&Value>) -> (Offer, Option<Offer>) {
             Err(e) => Offer::Unreadable(format!("bad X-PoW-Solution: {e}")),
         },
     });
-    match token {
-        Some(t) => (Offer::Token(t), solution),
-        None => (solution.unwrap_or(Offer::Nothing), None),
-    }
+    token
+        .map(Offer::Token)
+        .into_iter()
+        .chain(solution)
+        .collect()
 }
 
 async fn check_payment(
     gate: &Gate,
     headers: &HeaderMap,
-    meta: Option<&Value>,
+    credential: Option<&Value>,
     calls: &[PricedCall],
 ) -> Payment {
-    let (first, then) = offer(headers, meta);
     let mut reason = None;
-    for o in std::iter::once(first).chain(then) {
+    for o in offers(headers, credential) {
         let r = match o {
-            Offer::Nothing => continue,
             Offer::Unreadable(why) => Payment::Required(Some(why)),
             Offer::Token(t) => check_token(gate, &t, calls),
             Offer::Solution(ch, nonces) => check_solution(gate, ch, nonces, calls).await,
@@ -447,14 +444,19 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let not_found = |reason: String| {
+        Stats::inc(&p.gate.stats().proxy_refused);
+        json_response(
+            StatusCode::NOT_FOUND,
+            json!({"code": "not_found", "reason": reason}),
+        )
+    };
     let metadata = is_oauth_metadata(uri.path()) && method == Method::GET;
     if uri.path() != p.upstream.path() && !metadata {
-        Stats::inc(&p.gate.stats().proxy_refused);
-        return json_response(
-            StatusCode::NOT_FOUND,
-            json!({"code": "not_found",
-                   "reason": format!("the gate forwards {} and OAuth discovery (GET) only", p.upstream.path())}),
-        );
+        return not_found(format!(
+            "the gate forwards {} and OAuth discovery (GET) only",
+            p.upstream.path()
+        ));
     }
     let inspected = match rpc::inspect(&method, &headers, &body) {
         Ok(i) => i,
@@ -465,12 +467,12 @@ async fn forward(
     };
     let mut verified = None;
     let calls = priced_calls(&p.gate, &inspected);
-    let meta = match inspected.messages.as_slice() {
+    let credential = match inspected.messages.as_slice() {
         [m] => m.credential.as_ref(),
         _ => None,
     };
     // The `_meta` payment is the gate's, not the upstream's.
-    let body = match meta.map(|_| meta::strip_credential(&body)) {
+    let body = match credential.map(|_| meta::strip_credential(&body)) {
         None => body,
         Some(Some(b)) => Bytes::from(b),
         Some(None) => {
@@ -480,7 +482,7 @@ async fn forward(
         }
     };
     if !calls.is_empty() {
-        match check_payment(&p.gate, &headers, meta, &calls).await {
+        match check_payment(&p.gate, &headers, credential, &calls).await {
             Payment::Paid(v) => verified = v,
             Payment::Required(reason) => {
                 return payment_required(&p.gate, &calls[0], &peer.ip().to_string(), reason);
@@ -495,7 +497,7 @@ async fn forward(
         }
     }
     // A solution paid inside JSON-RPC gets its receipt (and token) inside JSON-RPC too.
-    let receipt = match (&verified, meta, calls.first()) {
+    let receipt = match (&verified, credential, calls.first()) {
         (Some(v), Some(_), Some(call)) => Some((call.id.clone(), receipt_json(&p.gate, v))),
         _ => None,
     };
@@ -505,11 +507,7 @@ async fn forward(
     url.set_query(uri.query());
     if url.path() != uri.path() {
         // The URL parser resolved something in the path: not the path that was checked.
-        Stats::inc(&p.gate.stats().proxy_refused);
-        return json_response(
-            StatusCode::NOT_FOUND,
-            json!({"code": "not_found", "reason": "the path does not stay as sent"}),
-        );
+        return not_found("the path does not stay as sent".into());
     }
     let mut req = p.client.request(method, url);
     let (_, identity) = split_authorization(&headers);
@@ -555,19 +553,11 @@ async fn forward(
     {
         out = out.header(TOKEN_HEADER, v);
     }
-    let content_type = upstream
+    let framing = upstream
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let framing = if content_type.starts_with("text/event-stream") {
-        Some(meta::Framing::Sse)
-    } else if content_type.starts_with("application/json") {
-        Some(meta::Framing::Json)
-    } else {
-        None
-    };
+        .and_then(meta::Framing::of);
     let stream = upstream.bytes_stream();
     let body = match (receipt, framing) {
         (Some((id, r)), Some(f)) => Body::from_stream(

@@ -73,8 +73,8 @@ fn is_www_authenticate(text: &str) -> bool {
     t.starts_with("pow ") || t.starts_with("www-authenticate:")
 }
 
-/// The gate challenge of a payment-required JSON-RPC answer (the message, its `error`
-/// or its `data`), if the input is one.
+/// The input as JSON, if it is a gate's payment-required JSON-RPC answer (the message,
+/// its `error` or its `data`).
 fn rpc_payment_error(text: &str) -> Option<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     let is = v.get("error").is_some()
@@ -124,23 +124,28 @@ pub fn run(a: Args) -> CmdResult {
         .www_authenticate
         .clone()
         .or_else(|| input.as_ref().filter(|t| is_www_authenticate(t)).cloned());
-    let rpc_error = input.as_deref().and_then(rpc_payment_error);
-    if header.is_some() || rpc_error.is_some() {
-        let ch = match (&header, &rpc_error) {
-            (Some(h), _) => gate::parse_www_authenticate(h)
-                .map_err(|e| bad(anyhow!("WWW-Authenticate: {e}")))?,
-            (None, Some(v)) => gate::challenge_of_rpc_error(v)
+    // A gate's challenge: from a header (answered with X-PoW-Solution) or from a
+    // payment-required JSON-RPC error (answered with the `_meta` entry).
+    let gate_challenge = match (header, input.as_deref().and_then(rpc_payment_error)) {
+        (Some(h), _) => Some((
+            gate::parse_www_authenticate(&h).map_err(|e| bad(anyhow!("WWW-Authenticate: {e}")))?,
+            false,
+        )),
+        (None, Some(v)) => Some((
+            gate::challenge_of_rpc_error(&v)
                 .map_err(|e| bad(anyhow!("payment-required error: {e}")))?,
-            (None, None) => unreachable!("one of them is there"),
-        };
+            true,
+        )),
+        (None, None) => None,
+    };
+    if let Some((ch, in_json_rpc)) = gate_challenge {
         let challenge = Challenge::Sha256Bits(ch.pow().map_err(bad)?);
         let progress = Progress::start(!a.json && !a.quiet, challenge.expected_hashes());
         opts.progress = Some(progress.counter());
         let result = solve(&challenge, &opts);
         drop(progress);
         let s = result?;
-        if rpc_error.is_some() && header.is_none() {
-            // Answered the way it came: the `_meta` entry of the retried `tools/call`.
+        if in_json_rpc {
             let credential = gate::MetaCredential::Solution {
                 challenge: ch,
                 nonces: s.nonces.clone(),
