@@ -4,7 +4,6 @@
 //! `/metrics` bodies are [`crate::status`].
 
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use grindstone_core::schemes::captcha_mcp::VerifyMsg;
 use grindstone_core::schemes::gate::{ALGORITHM, Claims, GateChallenge, scope_covers};
@@ -93,13 +92,7 @@ pub struct VerifiedBody<'a> {
     pub id: &'a str,
 }
 
-/// Current Unix time in seconds.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub use grindstone_core::clock::unix_now;
 
 fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];

@@ -30,7 +30,7 @@ use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Request, Response, StatusCode};
 
 use crate::client::{
-    SOLUTION_HEADER, TOKEN_HEADER, TokenCache, is_pow_challenge, scope_of_request,
+    SOLUTION_HEADER, TOKEN_HEADER, TokenCache, pow_challenge_in_list, scope_of_request,
 };
 use crate::{SolveError, SolveOptions, unix_now};
 
@@ -79,8 +79,7 @@ fn pow_challenge(resp: &Response) -> Option<String> {
         .get_all(WWW_AUTHENTICATE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| is_pow_challenge(v))
-        .map(str::to_string)
+        .find_map(pow_challenge_in_list)
 }
 
 /// A `reqwest::ClientBuilder` ready for HTTPS: it makes `ring` the process's rustls

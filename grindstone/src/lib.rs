@@ -29,7 +29,7 @@ pub mod peers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub use engine::Engine;
 pub use grindstone_core as core;
@@ -214,13 +214,7 @@ impl Solved {
     }
 }
 
-/// Current Unix time in seconds.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub use grindstone_core::clock::unix_now;
 
 /// A fresh 16-character hashcash `rand` field from the OS's random source.
 pub fn random_rand() -> String {

@@ -4,7 +4,9 @@
 //! `grindstone-core` (one module per scheme); this module runs the searches on the CPU
 //! kernels and the shared search pool.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use grindstone_core::clock::Instant;
 
 use grindstone_core::schemes::decimal::DecimalSearch;
 use grindstone_core::schemes::{Scheme, altcha, altcha_v2, anubis, cap, mcaptcha};

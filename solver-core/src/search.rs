@@ -8,9 +8,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::Digest;
+use crate::clock::Instant;
 
 /// How a search ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

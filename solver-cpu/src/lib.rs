@@ -21,9 +21,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
 
 pub use backend::{Backend, cpu_features};
+use grindstone_core::clock::Instant;
 use grindstone_core::search::Halt;
 use grindstone_core::{Digest, Job};
 pub use grindstone_core::{Outcome, Report, Stop};
@@ -292,6 +292,11 @@ pub fn search_many(
 /// once per thread count and kept, so that callers with their own parallel loops (the
 /// peer schemes' scans) share the kernels' threads.
 pub fn install<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R, Error> {
+    // WebAssembly without threads: rayon's global pool runs on the calling thread.
+    #[cfg(target_family = "wasm")]
+    if threads <= 1 {
+        return Ok(f());
+    }
     let threads = if threads == 0 {
         default_threads()
     } else {

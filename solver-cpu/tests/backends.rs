@@ -227,3 +227,22 @@ fn arm_sha2_is_exercised_on_aarch64_ci() {
         );
     }
 }
+
+/// CI also runs this suite as WebAssembly (`wasm32-wasip1` built with `+simd128`, in
+/// Node's V8): there the SIMD128 kernel is among the backends checked above.
+#[cfg(target_family = "wasm")]
+#[test]
+fn simd128_is_exercised_in_webassembly() {
+    assert_eq!(
+        Backend::available().contains(&Backend::Simd128),
+        cfg!(target_feature = "simd128")
+    );
+    assert_eq!(
+        Backend::detect(),
+        if cfg!(target_feature = "simd128") {
+            Backend::Simd128
+        } else {
+            Backend::Scalar
+        }
+    );
+}

@@ -277,6 +277,43 @@ pub fn is_pow_challenge(www_authenticate: &str) -> bool {
     scheme.eq_ignore_ascii_case(AUTH_SCHEME)
 }
 
+/// The `PoW` challenge in a `WWW-Authenticate` value that may list several challenges
+/// (`Bearer resource_metadata="...", PoW challenge="...", difficulty=16`), as HTTP
+/// clients that join repeated headers with commas see it (the Fetch API's
+/// `Headers.get`). Splits at commas outside quoted strings; an element whose first token
+/// is followed by a space rather than `=` starts a new challenge. `None` without one.
+pub fn pow_challenge_in_list(value: &str) -> Option<String> {
+    let mut elements = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                elements.push(value[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    elements.push(value[start..].trim());
+    let starts_challenge = |e: &str| {
+        let token_end = e
+            .find(|c: char| c.is_whitespace() || c == '=')
+            .unwrap_or(e.len());
+        token_end > 0 && !e[token_end..].trim_start().starts_with('=')
+    };
+    let first = elements
+        .iter()
+        .position(|e| starts_challenge(e) && is_pow_challenge(e))?;
+    let len = elements[first + 1..]
+        .iter()
+        .position(|e| starts_challenge(e))
+        .unwrap_or(elements.len() - first - 1);
+    Some(elements[first..=first + len].join(", "))
+}
+
 /// The scope a request will need at a gate, read from its body: `tool:NAME` for an MCP
 /// `tools/call` of tool NAME (also inside a JSON-RPC batch, first call wins). For
 /// clients choosing a cached token; the gate itself reads bodies strictly.
@@ -571,6 +608,27 @@ pub fn parse_solution_header(value: &str) -> Result<(GateChallenge, Vec<String>)
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_pow_challenge_of_a_joined_list() {
+        let pow = r#"PoW challenge="a.b.c", difficulty=16, algorithm="sha256""#;
+        assert_eq!(super::pow_challenge_in_list(pow).as_deref(), Some(pow));
+        let joined = format!(
+            r#"Bearer resource_metadata="https://x/.well-known/oauth-protected-resource", scope="a,b", {pow}, Basic realm="r""#
+        );
+        assert_eq!(super::pow_challenge_in_list(&joined).as_deref(), Some(pow));
+        let after = format!(r#"{pow}, Bearer realm="x, \"y\"""#);
+        assert_eq!(super::pow_challenge_in_list(&after).as_deref(), Some(pow));
+        assert_eq!(
+            super::pow_challenge_in_list(r#"Bearer realm="PoW x""#),
+            None
+        );
+        assert_eq!(super::pow_challenge_in_list(""), None);
+        assert!(
+            super::parse_www_authenticate(&super::pow_challenge_in_list(&joined).unwrap()).is_err(),
+            "a.b.c is no real challenge"
+        );
+    }
+
     use super::*;
 
     fn sample() -> GateChallenge {

@@ -29,7 +29,8 @@ pub(crate) enum Words<'a> {
 }
 
 impl Words<'_> {
-    /// Word of candidate `i`.
+    /// Word of candidate `i` (the two-candidate SHA kernels read words one by one).
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     #[inline(always)]
     pub(crate) fn get(self, i: usize) -> u32 {
         match self {

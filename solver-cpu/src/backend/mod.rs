@@ -29,6 +29,8 @@ mod portable;
 mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sha_ni;
+#[cfg(all(target_family = "wasm", target_feature = "simd128"))]
+mod simd128;
 
 /// A CPU search backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,6 +45,9 @@ pub enum Backend {
     /// The ARMv8 SHA instructions (aarch64 with the SHA2 extension), two candidates per
     /// evaluation, with per-chunk precomputation.
     ArmSha2,
+    /// 4 lanes of WebAssembly SIMD (WebAssembly builds made with `+simd128`), with
+    /// per-chunk precomputation.
+    Simd128,
     /// One lane of portable Rust, with per-chunk precomputation.
     Scalar,
     /// Midstate plus the RustCrypto `sha2`/`sha1` compression functions, one candidate at
@@ -61,9 +66,21 @@ impl Backend {
         Backend::Avx512,
         Backend::ShaNi,
         Backend::Avx2,
+        Backend::Simd128,
     ];
     /// Every backend this build knows, in the order [`Backend::detect`] prefers them.
-    #[cfg(not(target_arch = "aarch64"))]
+    #[cfg(target_family = "wasm")]
+    pub const ALL: &'static [Backend] = &[
+        Backend::Simd128,
+        Backend::Scalar,
+        Backend::Portable,
+        Backend::Avx512,
+        Backend::ShaNi,
+        Backend::Avx2,
+        Backend::ArmSha2,
+    ];
+    /// Every backend this build knows, in the order [`Backend::detect`] prefers them.
+    #[cfg(not(any(target_arch = "aarch64", target_family = "wasm")))]
     pub const ALL: &'static [Backend] = &[
         Backend::Avx512,
         Backend::ShaNi,
@@ -71,6 +88,7 @@ impl Backend {
         Backend::Scalar,
         Backend::Portable,
         Backend::ArmSha2,
+        Backend::Simd128,
     ];
 
     /// The backend's name (`--backend NAME`).
@@ -80,6 +98,7 @@ impl Backend {
             Backend::ShaNi => "sha-ni",
             Backend::Avx2 => "avx2",
             Backend::ArmSha2 => "arm-sha2",
+            Backend::Simd128 => "simd128",
             Backend::Scalar => "scalar",
             Backend::Portable => "portable",
         }
@@ -100,6 +119,10 @@ impl Backend {
             Backend::ArmSha2 => arm_sha2::is_available(),
             #[cfg(not(target_arch = "aarch64"))]
             Backend::ArmSha2 => false,
+            #[cfg(all(target_family = "wasm", target_feature = "simd128"))]
+            Backend::Simd128 => simd128::is_available(),
+            #[cfg(not(all(target_family = "wasm", target_feature = "simd128")))]
+            Backend::Simd128 => false,
             Backend::Scalar | Backend::Portable => true,
         }
     }
@@ -175,6 +198,10 @@ impl Backend {
             Backend::ArmSha2 => arm_sha2::search(job, range),
             #[cfg(not(target_arch = "aarch64"))]
             Backend::ArmSha2 => portable::search(job, range),
+            #[cfg(all(target_family = "wasm", target_feature = "simd128"))]
+            Backend::Simd128 => simd128::search(job, range),
+            #[cfg(not(all(target_family = "wasm", target_feature = "simd128")))]
+            Backend::Simd128 => portable::search(job, range),
             Backend::Scalar => scalar::search(job, range),
             Backend::Portable => portable::search(job, range),
         }
