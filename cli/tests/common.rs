@@ -469,3 +469,20 @@ pub fn signal(child: &std::process::Child, sig: &str) {
         .success();
     assert!(ok, "kill -{sig} {}", child.id());
 }
+
+/// Runs `node ARGS` in `dir` and answers its stdout; fails the test, with both outputs,
+/// when it exits unsuccessfully.
+pub fn node_ok(dir: &str, args: &[&str]) -> String {
+    let o = Command::new("node")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("node runs");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "node {args:?}: {out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}

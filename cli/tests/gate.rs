@@ -672,22 +672,58 @@ fn typescript_sdk_structured_tools_and_payment_inside_json_rpc() {
         "ts.toml",
         "payment_required_status = 200\n[pricing]\ndefault = 0\n[pricing.tools]\nsearch = 8\n",
     );
-    let o = Command::new("node")
-        .current_dir(dir)
-        .args([
+    let out = node_ok(
+        dir,
+        &[
             "mcp_sdk.mjs",
             env!("CARGO_BIN_EXE_grind"),
             &format!("http://{}/mcp", serve.addr),
             &format!("http://{}/mcp", gate.addr),
-        ])
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success() && out.contains("OK"),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
+        ],
     );
+    assert!(out.contains("OK"), "{out}");
+}
+
+/// The npm package's `powFetch` plugged into the official MCP TypeScript SDK
+/// (`StreamableHTTPClientTransport`'s `fetch` option) pays the gate on its own: free calls,
+/// one payment, token reuse, expiry, refused tokens, timeouts, aborts, bad challenges
+/// (cli/tests/node/powfetch_mcp.mjs). The gate (the Rust verifier) admitted exactly the
+/// paid executions.
+#[test]
+fn typescript_sdk_pays_the_gate_with_powfetch() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node");
+    let sdk = std::path::Path::new(dir).join("node_modules/@modelcontextprotocol/sdk");
+    let pkg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../js/pkg/grindstone_wasm_bg.wasm"
+    );
+    if !(sdk.exists() && require_tool("node") && std::path::Path::new(pkg).exists()) {
+        missing(
+            "node, @modelcontextprotocol/sdk in cli/tests/node or the WebAssembly package is missing",
+            "npm install in cli/tests/node; wasm/build",
+        );
+        return;
+    }
+    if !require_python_module("mcp") {
+        return;
+    }
+    let count = std::env::temp_dir().join(format!("grind-powfetch-count-{}", std::process::id()));
+    let _ = std::fs::remove_file(&count);
+    let (_up, upstream) = start_upstream_env(&[("UPSTREAM_COUNT_FILE", count.to_str().unwrap())]);
+    let cfg = write_config(
+        "powfetch.toml",
+        "token_ttl_secs = 3\n[pricing]\ndefault = 0\n[pricing.tools]\nsearch = 10\nslow = 60\n",
+    );
+    let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    let out = node_ok(
+        dir,
+        &["powfetch_mcp.mjs", &format!("http://{}/mcp", gate.addr)],
+    );
+    assert!(out.contains("OK"), "{out}");
+    // search ran four times (one, two, three, forged), each paid or covered by a token;
+    // slow never ran.
+    let ran = std::fs::read_to_string(&count).unwrap_or_default();
+    assert_eq!(ran.lines().count(), 4, "{ran}");
 }
 
 /// An upstream that is an OAuth 2.1 protected resource (the Python SDK's own auth, a

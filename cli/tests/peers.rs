@@ -258,17 +258,7 @@ fn answers_accepted_by_the_real_peer_libraries() {
         );
         return;
     }
-    let o = std::process::Command::new("node")
-        .current_dir(dir)
-        .args(["interop.mjs", env!("CARGO_BIN_EXE_grind")])
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let out = node_ok(dir, &["interop.mjs", env!("CARGO_BIN_EXE_grind")]);
     assert_eq!(out.lines().count(), 10, "{out}");
 }
 

@@ -62,8 +62,9 @@ impl Lanes for V4 {
     }
     #[inline(always)]
     fn maj(a: Self, b: Self, c: Self) -> Self {
-        // Where a and b agree the majority is a; elsewhere it is c.
-        V4(v128_bitselect(a.0, c.0, v128_not(v128_xor(a.0, b.0))))
+        // Where a and b differ the majority is c; elsewhere it is a (no NOT: engines
+        // lower it to two instructions).
+        V4(v128_bitselect(c.0, a.0, v128_xor(a.0, b.0)))
     }
     #[inline(always)]
     fn big_sigma0(a: Self) -> Self {
