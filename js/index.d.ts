@@ -2,8 +2,10 @@
 
 /** Options every solve takes. */
 export interface SolveOptions {
-  /** Give up after this many milliseconds (rejects with `TimeoutError`). */
+  /** Give up after this many milliseconds, at most 2^31 - 1 (rejects with `TimeoutError`). */
   timeout?: number;
+  /** Refuse (RangeError, before any work) a challenge asking more bits of work than this. */
+  maxDifficulty?: number;
   /** Stop when aborted (rejects with the signal's reason). */
   signal?: AbortSignal;
   /** Worker threads; `0` runs on the calling thread. Default: one per logical CPU. */
@@ -12,10 +14,10 @@ export interface SolveOptions {
 
 /** A Grindstone / captcha-mcp challenge (`grind serve`'s `/api/challenge`, the MCP `challenge` tool). */
 export interface Challenge {
-  id: string;
+  id?: string;
   salt: string;
   difficulty: number;
-  signature: string;
+  signature?: string;
   /** Solutions asked for (absent: 1). */
   k?: number;
   [extra: string]: unknown;
@@ -23,11 +25,11 @@ export interface Challenge {
 
 /** The `verify` request for a solved challenge (POST it to `/api/verify`). */
 export interface VerifyRequest {
-  id: string;
+  id?: string;
   salt: string;
   nonce: string;
   nonces?: string[];
-  signature: string;
+  signature?: string;
   algo: string;
   difficulty: number;
   [extra: string]: unknown;
@@ -46,13 +48,15 @@ export interface Verdict {
 
 /** A solve ran past its `timeout`. */
 export class TimeoutError extends Error {
+  constructor(message: string, hashes?: number);
   readonly name: 'TimeoutError';
-  /** Candidates tried. */
+  /** Candidates tried (0 for peer schemes, which count inside one call). */
   readonly hashes: number;
 }
 
 /** The whole nonce space was searched without a solution. */
 export class ExhaustedError extends Error {
+  constructor(message: string, hashes?: number);
   readonly name: 'ExhaustedError';
   readonly hashes: number;
 }
@@ -121,7 +125,7 @@ export function hashRate(options?: { ms?: number; threads?: number }): Promise<{
   backend: string;
 }>;
 
-/** Options of `powFetch`. */
+/** Options of `powFetch` (defaults: `timeout` 60000 ms, `maxDifficulty` 32 bits). */
 export interface PowFetchOptions extends SolveOptions {
   /** The fetch to wrap (default: `globalThis.fetch`). */
   fetch?: typeof fetch;

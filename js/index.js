@@ -87,7 +87,11 @@ export function init(options = {}) {
     const module = options.module ?? (await compile(options.simd ?? simdSupported));
     wasm.initSync({ module });
     return module;
-  })();
+  })().catch((e) => {
+    // A failed load (a network error fetching the module) may be retried.
+    loading = null;
+    throw e;
+  });
   return loading;
 }
 
@@ -134,8 +138,9 @@ class Inline {
     f.free();
     return out;
   }
-  async peer(scheme, input, timeoutMs) {
+  async peer(scheme, input, timeoutMs, signal) {
     await yieldNow();
+    if (signal?.aborted) throw abortReason(signal);
     return wasm.solvePeer(scheme, input, timeoutMs);
   }
   close() {
@@ -199,6 +204,7 @@ class Remote {
   async peer(scheme, input, timeoutMs) {
     return (await this.call({ type: 'peer', scheme, input, timeoutMs })).result;
   }
+
   close() {
     this.fail(new Error('grindstone: worker closed'));
     this.worker.terminate();
@@ -225,11 +231,13 @@ export async function defaultThreads() {
 const pool = [];
 let workersBroken = false;
 
+const canStartWorkers = () => !workersBroken && (isNode || typeof Worker !== 'undefined');
+
 /** `n` executors: workers where they start, else the calling thread. */
 async function executors(threads) {
   const module = await init();
   const n = threads ?? (await defaultThreads());
-  if (n === 0 || workersBroken || (!isNode && typeof Worker === 'undefined')) {
+  if (n === 0 || !canStartWorkers()) {
     return [new Inline()];
   }
   for (let i = pool.length - 1; i >= 0; i--) if (pool[i].dead) pool.splice(i, 1);
@@ -251,12 +259,18 @@ export function terminateWorkers() {
 // ---------------------------------------------------------------------------------------
 // The coordinator
 
+/** The longest timeout timers take (about 24.8 days). */
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
 function checkOptions(opts) {
   if (opts == null) return {};
   if (typeof opts !== 'object') throw new TypeError('options must be an object');
-  const { timeout, threads, signal } = opts;
-  if (timeout != null && !(typeof timeout === 'number' && timeout >= 0)) {
-    throw new RangeError(`timeout must be a number of milliseconds >= 0, not ${timeout}`);
+  const { timeout, threads, signal, maxDifficulty } = opts;
+  if (timeout != null && !(typeof timeout === 'number' && timeout >= 0 && timeout <= MAX_TIMEOUT)) {
+    throw new RangeError(`timeout must be milliseconds in 0..=${MAX_TIMEOUT}, not ${timeout}`);
+  }
+  if (maxDifficulty != null && !(typeof maxDifficulty === 'number' && maxDifficulty >= 0)) {
+    throw new RangeError(`maxDifficulty must be a number of bits >= 0, not ${maxDifficulty}`);
   }
   if (threads != null && !(Number.isInteger(threads) && threads >= 0 && threads <= 1024)) {
     throw new RangeError(`threads must be an integer 0..=1024, not ${threads}`);
@@ -351,9 +365,14 @@ function run(plan, execs, opts) {
   });
 }
 
-/** Plans `spec`, searches it and answers the plan's rendered answer (an object). */
+/**
+ * Plans `spec`, searches it and answers the plan's rendered answer (an object). Refuses
+ * a challenge above `maxDifficulty` before any work; a gate's challenge is searched no
+ * longer than it lives (plus a minute of clock skew), and the timeout counts from here.
+ */
 async function solveSpec(spec, opts) {
   opts = checkOptions(opts);
+  const t0 = performance.now();
   await init();
   let plan;
   try {
@@ -362,8 +381,20 @@ async function solveSpec(spec, opts) {
     rethrow(e);
   }
   try {
+    const bits = Math.log2(plan.expectedHashes);
+    if (opts.maxDifficulty != null && bits > opts.maxDifficulty + 1e-9) {
+      throw new RangeError(
+        `the challenge asks for ${bits.toFixed(2)} bits of work, more than maxDifficulty ${opts.maxDifficulty}`,
+      );
+    }
+    let timeout = opts.timeout;
+    if (plan.expiresAt != null) {
+      const lives = Math.max(0, plan.expiresAt * 1000 - Date.now() + 60_000);
+      timeout = Math.min(timeout ?? MAX_TIMEOUT, lives, MAX_TIMEOUT);
+    }
     const execs = await executors(opts.threads);
-    const r = await run(plan, execs, opts);
+    if (timeout != null) timeout = Math.max(0, timeout - (performance.now() - t0));
+    const r = await run(plan, execs, { ...opts, timeout });
     if (execs[0] instanceof Inline) execs[0].close();
     let answer;
     try {
@@ -407,29 +438,38 @@ export async function solve(challenge, options = {}) {
 }
 
 async function solvePeer(scheme, input, opts) {
-  await init();
-  // A peer solve is one call into WebAssembly: in a worker when there is one (so an
-  // abort can stop it by ending the worker), on this thread otherwise.
-  const [ex] = await executors(opts.threads === 0 ? 0 : 1);
+  const module = await init();
+  if (opts.signal?.aborted) throw abortReason(opts.signal);
+  // A peer solve is one call into WebAssembly: in a worker of its own when workers start
+  // (an abort ends that worker; the shared pool is never blocked or touched), on this
+  // thread otherwise.
+  let ex = new Inline();
+  if (opts.threads !== 0 && canStartWorkers()) {
+    try {
+      ex = await Remote.start(module);
+    } catch {
+      ex = new Inline();
+    }
+  }
   let onAbort;
   const aborted = new Promise((_, reject) => {
     onAbort = () => {
       reject(abortReason(opts.signal));
-      if (ex instanceof Remote) {
-        ex.close();
-        pool.splice(pool.indexOf(ex), 1);
-      }
+      ex.close();
     };
+    // The signal may have fired while the worker started.
     if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
   });
+  aborted.catch(() => {});
   try {
-    const text = await Promise.race([ex.peer(scheme, input, opts.timeout), aborted]);
+    const text = await Promise.race([ex.peer(scheme, input, opts.timeout, opts.signal), aborted]);
     return JSON.parse(text).response;
   } catch (e) {
     rethrow(e);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    ex.close();
   }
 }
 
@@ -500,6 +540,11 @@ export async function mintHashcash(resource, bits, options = {}) {
 export async function verifyHashcash(stamp, options = {}) {
   await init();
   if (typeof stamp !== 'string') throw new TypeError('stamp must be a string');
+  const { bits, now } = options;
+  if (bits != null && !(Number.isInteger(bits) && bits >= 0 && bits <= 160)) {
+    throw new RangeError(`bits must be an integer 0..=160, not ${bits}`);
+  }
+  if (now != null && !Number.isFinite(now)) throw new RangeError('now must be Unix seconds');
   try {
     return JSON.parse(wasm.verifyHashcash(stamp, options.resource, options.bits, options.now));
   } catch (e) {
@@ -553,15 +598,20 @@ const SOLUTION_HEADER = 'X-PoW-Solution';
 const TOKEN_HEADER = 'X-PoW-Token';
 
 /**
- * A `fetch` that pays PoW gates: it answers a `402` (or a `200` of a gate configured to
- * answer 200) carrying `WWW-Authenticate: PoW ...` by solving the challenge and retrying
- * once with `X-PoW-Solution`, keeps the `X-PoW-Token` it gets per gate origin and scope
- * (until shortly before it expires) and sends it with later calls of the same tool. Every
- * other header (Authorization, Mcp-Session-Id, ...) passes untouched.
+ * A `fetch` that pays PoW gates: it answers a `402` carrying `WWW-Authenticate: PoW ...`
+ * (or a `200` whose body is the gate's payment-required JSON-RPC error, from a gate set to
+ * answer 200) by solving the challenge and retrying once with `X-PoW-Solution`, keeps the
+ * `X-PoW-Token` it gets per gate origin and scope (until shortly before it expires) and
+ * sends it with later calls of the same tool. Every other header (Authorization,
+ * Mcp-Session-Id, ...) and fetch option passes untouched. A challenge it cannot read is
+ * not an error: the answer is returned as it came.
  *
- * Options: `fetch` (the fetch to wrap; `globalThis.fetch` by default), `timeout`,
- * `threads` and `signal` for the solves, `margin` (seconds before expiry that a token is
- * dropped; 10). The returned function has `solves` (challenges solved so far).
+ * Options: `fetch` (the fetch to wrap; `globalThis.fetch` by default), `timeout` (ms per
+ * solve, 60000 by default), `maxDifficulty` (bits; a gate asking more is refused with a
+ * RangeError before any work; 32 by default), `threads`, `signal` (also the request's own
+ * signal stops a solve), `margin` (seconds before expiry that a token is dropped; 10). A
+ * request whose body is a `ReadableStream` cannot be replayed: it is sent once, unpaid.
+ * The returned function has `solves` (challenges solved so far).
  *
  *     const transport = new StreamableHTTPClientTransport(url, { fetch: powFetch() });
  */
@@ -569,7 +619,8 @@ export function powFetch(options = {}) {
   const inner = options.fetch ?? globalThis.fetch;
   if (typeof inner !== 'function') throw new TypeError('no fetch to wrap');
   const solveOpts = checkOptions({
-    timeout: options.timeout,
+    timeout: options.timeout ?? 60_000,
+    maxDifficulty: options.maxDifficulty ?? 32,
     threads: options.threads,
     signal: options.signal,
   });
@@ -577,6 +628,9 @@ export function powFetch(options = {}) {
   const payingFetch = async (input, init) => {
     await initModule();
     cache ??= new wasm.TokenCache(options.margin ?? 10);
+    if (typeof ReadableStream !== 'undefined' && init?.body instanceof ReadableStream) {
+      return inner(input, init);
+    }
     const base = new Request(input, init);
     const body =
       base.method === 'GET' || base.method === 'HEAD'
@@ -590,26 +644,35 @@ export function powFetch(options = {}) {
       headers.delete(TOKEN_HEADER);
       headers.delete(SOLUTION_HEADER);
       for (const [k, v] of Object.entries(set)) headers.set(k, v);
-      return inner(new Request(base, { headers, body }));
+      if (input instanceof Request) return inner(new Request(base, { headers, body }));
+      // The caller's own options (a dispatcher, an agent, ...) go along unchanged.
+      return inner(input, { ...init, headers, body });
+    };
+    const keep = (r) => {
+      const t = r.headers.get(TOKEN_HEADER);
+      if (t) cache.put(gate, t);
     };
     const resp = await send(token ? { [TOKEN_HEADER]: token } : {});
-    const challenge = powChallengeOfResponse(resp);
+    const challenge = await paymentChallenge(resp);
     if (challenge == null) {
       keep(resp);
       return resp;
     }
     if (token) cache.remove(gate, scope);
-    await resp.body?.cancel();
-    const value = await solveWwwAuthenticate(challenge, solveOpts);
+    const signal = anySignal([solveOpts.signal, base.signal]);
+    let value;
+    try {
+      value = await solveWwwAuthenticate(challenge, { ...solveOpts, signal });
+    } catch (e) {
+      // A challenge that cannot be read: the answer as it came, for the caller to see.
+      if (e instanceof TypeError) return resp;
+      throw e;
+    }
+    await resp.body?.cancel().catch(() => {});
     payingFetch.solves++;
     const paid = await send({ [SOLUTION_HEADER]: value });
     keep(paid);
     return paid;
-
-    function keep(r) {
-      const t = r.headers.get(TOKEN_HEADER);
-      if (t) cache.put(gate, t);
-    }
   };
   payingFetch.solves = 0;
   return payingFetch;
@@ -617,8 +680,38 @@ export function powFetch(options = {}) {
 
 const initModule = () => init();
 
-function powChallengeOfResponse(resp) {
+/** A signal aborted when any of `signals` is (`undefined` when there are none). */
+function anySignal(signals) {
+  const list = signals.filter(Boolean);
+  if (list.length <= 1) return list[0];
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any(list);
+  const ac = new AbortController();
+  for (const s of list) {
+    if (s.aborted) {
+      ac.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => ac.abort(s.reason), { once: true });
+  }
+  return ac.signal;
+}
+
+/**
+ * The PoW challenge a response asks to be paid, or null: a 402's, or a 200's whose JSON
+ * body is the gate's payment-required JSON-RPC error (-32042 or -32043), never a 200
+ * that answered the call.
+ */
+async function paymentChallenge(resp) {
   if (resp.status !== 402 && resp.status !== 200) return null;
   const v = resp.headers.get('www-authenticate');
-  return v == null ? null : (wasm.powChallengeOf(v) ?? null);
+  const pow = v == null ? null : (wasm.powChallengeOf(v) ?? null);
+  if (pow == null || resp.status === 402) return pow;
+  if (!(resp.headers.get('content-type') ?? '').includes('json')) return null;
+  try {
+    const j = await resp.clone().json();
+    const msgs = Array.isArray(j) ? j : [j];
+    return msgs.some((m) => m?.error?.code === -32042 || m?.error?.code === -32043) ? pow : null;
+  } catch {
+    return null;
+  }
 }

@@ -715,15 +715,24 @@ fn typescript_sdk_pays_the_gate_with_powfetch() {
         "token_ttl_secs = 3\n[pricing]\ndefault = 0\n[pricing.tools]\nsearch = 10\nslow = 60\n",
     );
     let gate = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg]);
+    let cfg200 = write_config(
+        "powfetch200.toml",
+        "payment_required_status = 200\n[pricing]\ndefault = 0\n[pricing.tools]\nsearch = 10\n",
+    );
+    let gate200 = spawn_grind(&["gate", "--upstream", &upstream, "--config", &cfg200]);
     let out = node_ok(
         dir,
-        &["powfetch_mcp.mjs", &format!("http://{}/mcp", gate.addr)],
+        &[
+            "powfetch_mcp.mjs",
+            &format!("http://{}/mcp", gate.addr),
+            &format!("http://{}/mcp", gate200.addr),
+        ],
     );
     assert!(out.contains("OK"), "{out}");
-    // search ran four times (one, two, three, forged), each paid or covered by a token;
-    // slow never ran.
+    // search ran five times (one, two, three, forged, two hundred), each paid or covered
+    // by a token; slow never ran.
     let ran = std::fs::read_to_string(&count).unwrap_or_default();
-    assert_eq!(ran.lines().count(), 4, "{ran}");
+    assert_eq!(ran.lines().count(), 5, "{ran}");
 }
 
 /// An upstream that is an OAuth 2.1 protected resource (the Python SDK's own auth, a

@@ -38,7 +38,7 @@ fn node_tests_of_the_package() {
     if !package_built() {
         return;
     }
-    let out = node_ok(JS, &["--test", "test/"]);
+    let out = node_ok(JS, &["--test", "--test-timeout=120000", "test/"]);
     assert!(out.contains("# fail 0"), "{out}");
 }
 

@@ -137,6 +137,26 @@ test('bad input is a TypeError or RangeError with a reason', async () => {
   await assert.rejects(g.solveWwwAuthenticate(17), TypeError);
   await assert.rejects(g.solveRpcError({ code: -32601, message: 'nope' }), TypeError);
   await assert.rejects(g.mintHashcash('has space', 8), TypeError);
+  for (const timeout of [Infinity, 2 ** 31, NaN, 1e30]) {
+    await assert.rejects(g.solveSalt('x', 8, { timeout }), RangeError, String(timeout));
+    await assert.rejects(g.solve('{}', { scheme: 'anubis', timeout, threads: 0 }), RangeError);
+  }
+  await assert.rejects(g.solveSalt('x', 40, { maxDifficulty: 32 }), /maxDifficulty 32/);
+  assert.equal(typeof (await g.solveSalt('x', 8, { maxDifficulty: 8 })), 'string');
+  await assert.rejects(g.verifyHashcash('1:8:261121:a::b:c', { bits: -1 }), RangeError);
+});
+
+test('a long peer solve neither blocks nor breaks the shared workers', async () => {
+  const ac = new AbortController();
+  const slow = g.solve({ rules: { algorithm: 'fast', difficulty: 12 }, challenge: { id: 'x', randomData: 'long' } },
+    { scheme: 'anubis', signal: ac.signal });
+  const t0 = performance.now();
+  const nonces = await g.solveSalt('beside', 14, { threads: 2 });
+  assert.ok(performance.now() - t0 < 5000);
+  assert.equal(await g.verify('beside', nonces, 14), true);
+  ac.abort();
+  await assert.rejects(slow, { name: 'AbortError' });
+  assert.equal(await g.verify('after', await g.solveSalt('after', 12, { threads: 2 }), 12), true);
 });
 
 test('a timeout rejects with TimeoutError, on workers and inline', async () => {

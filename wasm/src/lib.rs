@@ -83,6 +83,7 @@ pub struct Plan {
     render: Render,
     k: u32,
     expected: f64,
+    expires_at: Option<i64>,
 }
 
 /// Bad input: a `TypeError`.
@@ -178,6 +179,10 @@ pub fn plan(spec: &str) -> Result<Plan, JsValue> {
         }
         Render::Stamp(p) => (p.job().clone(), None, 1, stamp_bits),
     };
+    let expires_at = match &render {
+        Render::Header(ch, _) | Render::Meta(ch, _) => Some(ch.claims.exp),
+        _ => None,
+    };
     Ok(Plan {
         spec,
         job,
@@ -185,6 +190,7 @@ pub fn plan(spec: &str) -> Result<Plan, JsValue> {
         render,
         k,
         expected,
+        expires_at,
     })
 }
 
@@ -237,17 +243,24 @@ impl Plan {
     pub fn expected_hashes(&self) -> f64 {
         self.expected
     }
+    /// When a gate's challenge expires (Unix seconds; a solution after that is refused),
+    /// or `undefined`.
+    #[wasm_bindgen(getter, js_name = expiresAt)]
+    pub fn expires_at(&self) -> Option<f64> {
+        self.expires_at.map(|t| t as f64)
+    }
 
     /// Searches `start..end` on the calling thread for its `k` lowest valid indices
-    /// (every one confirmed by the core's exact check).
+    /// (every one confirmed by the core's exact check; `k` at most the plan's).
     pub fn search(&self, start: u64, end: u64, k: u32) -> Result<Found, JsValue> {
+        let k = k.clamp(1, self.k.max(1));
         let opts = SearchOptions {
             backend: Backend::detect(),
             threads: 1,
             stop: Stop::default(),
         };
-        let r = grindstone::cpu::search_many(&self.job, start..end, k.max(1) as usize, &opts)
-            .map_err(bad)?;
+        let r =
+            grindstone::cpu::search_many(&self.job, start..end, k as usize, &opts).map_err(bad)?;
         Ok(Found {
             hits: r.hits.iter().map(|h| h.0).collect(),
             hashes: r.hashes,
@@ -304,9 +317,13 @@ impl Plan {
 #[wasm_bindgen(js_name = solvePeer)]
 pub fn solve_peer(scheme: &str, input: &str, timeout_ms: Option<f64>) -> Result<String, JsValue> {
     let scheme: Scheme = scheme.parse().map_err(bad)?;
+    let timeout = timeout_ms
+        .map(|ms| Duration::try_from_secs_f64(ms / 1e3))
+        .transpose()
+        .map_err(|e| bad(format!("timeout: {e}")))?;
     let opts = SolveOptions {
         threads: 1,
-        timeout: timeout_ms.map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1e3)),
+        timeout,
         ..Default::default()
     };
     let s = grindstone::peers::solve(scheme, input, &opts).map_err(unsolved)?;

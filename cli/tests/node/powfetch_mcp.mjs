@@ -1,14 +1,15 @@
 // The npm package's powFetch inside the official MCP TypeScript SDK, through `grind gate`
 // in front of a real MCP server (run by cli/tests/gate.rs).
 //
-// usage: node powfetch_mcp.mjs GATE_URL
+// usage: node powfetch_mcp.mjs GATE_URL GATE_200_URL
 //
 // GATE_URL: `grind gate` (token_ttl_secs = 3) in front of the Python SDK server, with
-// `search` priced at 10 bits, `slow` at 60 (out of reach) and `status` free. One line of
+// `search` priced at 10 bits, `slow` at 60 (out of reach) and `status` free; GATE_200_URL:
+// the same behind a gate with payment_required_status = 200. One line of
 // set-up (`fetch: powFetch()`); then: free calls solve nothing, the priced call is paid
 // once, its token is reused, a token past its expiry is paid again, a token the gate
 // refuses is dropped and paid afresh, a solve past its timeout or aborted rejects with
-// the named error, a malformed challenge is a TypeError, a refused payment is answered
+// the named error, a malformed challenge is answered as it came, a refused payment is answered
 // as it came (no loop), and identity headers pass untouched. Prints a JSON summary line
 // and OK; any failed check throws.
 import assert from "node:assert/strict";
@@ -18,7 +19,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 
 import { powFetch, TimeoutError } from "../../../js/index.js";
 
-const [gateUrl] = process.argv.slice(2);
+const [gateUrl, gate200Url] = process.argv.slice(2);
 
 async function connect(fetch, headers = {}) {
   const c = new Client({ name: "powfetch-test", version: "1.0.0" });
@@ -64,11 +65,11 @@ const summary = {};
   // Seed the cache through a response carrying the forged token: a wrapped fetch that
   // answers one made-up request with it.
   const seeding = powFetch({
-    fetch: async (req) => {
-      if (new URL(req.url).pathname === "/seed") {
+    fetch: async (input, init) => {
+      if (new URL(input instanceof Request ? input.url : String(input)).pathname === "/seed") {
         return new Response("{}", { headers: { "X-PoW-Token": forged } });
       }
-      return globalThis.fetch(req);
+      return globalThis.fetch(input, init);
     },
   });
   await seeding(new URL("/seed", gateUrl));
@@ -78,9 +79,16 @@ const summary = {};
   await c2.close();
 }
 
-// Timeouts and aborts reject with their names; the gate never runs the tool.
+// A price above maxDifficulty (32 bits by default) is refused before any work; timeouts
+// and aborts reject with their names; the gate never runs the tool.
 {
-  const fetch = powFetch({ timeout: 200 });
+  const capped = powFetch();
+  const c0 = await connect(capped);
+  const r = await c0.callTool({ name: "slow", arguments: { seconds: 0 } }).catch((e) => e);
+  assert.match(String(r?.message), /maxDifficulty/, String(r));
+  assert.equal(capped.solves, 0);
+  await c0.close();
+  const fetch = powFetch({ timeout: 200, maxDifficulty: 64 });
   const c = await connect(fetch);
   const t0 = performance.now();
   const e = await c.callTool({ name: "slow", arguments: { seconds: 0 } }).catch((e) => e);
@@ -88,7 +96,7 @@ const summary = {};
   assert.ok(performance.now() - t0 < 5000);
   await c.close();
   const ac = new AbortController();
-  const aborting = powFetch({ signal: ac.signal });
+  const aborting = powFetch({ signal: ac.signal, maxDifficulty: 64 });
   const c2 = await connect(aborting);
   setTimeout(() => ac.abort(), 150);
   const a = await c2.callTool({ name: "slow", arguments: { seconds: 0 } }).catch((e) => e);
@@ -119,12 +127,28 @@ const summary = {};
   await new Promise((r) => srv.listen(0, "127.0.0.1", r));
   const base = `http://127.0.0.1:${srv.address().port}`;
   const fetch = powFetch();
-  await assert.rejects(fetch(`${base}/garbage`), TypeError);
+  const garbage = await fetch(`${base}/garbage`);
+  assert.equal(garbage.status, 402, "an unreadable challenge: the answer as it came");
+  assert.equal(fetch.solves, 0);
   hits = 0;
   const r = await fetch(`${base}/refuses`, { method: "POST", body: "{}" });
   assert.equal(r.status, 402, "a refused payment is answered as it came");
   assert.equal(hits, 2, "one retry, no loop");
   srv.close();
+}
+
+// A gate set to answer 200 (hosts whose HTTP layer turns a 402 into a transport error):
+// its payment-required JSON-RPC error is paid like a 402; a 200 that answered is not.
+{
+  const fetch = powFetch();
+  const c = new Client({ name: "powfetch-200", version: "1.0.0" });
+  await c.connect(new StreamableHTTPClientTransport(new URL(gate200Url), { fetch }));
+  await c.callTool({ name: "status", arguments: {} });
+  assert.equal(fetch.solves, 0);
+  assert.equal(seen(await search(c, "two hundred")).query, "two hundred");
+  assert.equal(fetch.solves, 1);
+  summary.paidAt200 = fetch.solves;
+  await c.close();
 }
 
 console.log(JSON.stringify(summary));
