@@ -114,7 +114,11 @@ export function verifyHashcash(
 ): Promise<Verdict>;
 
 /** Verifies a peer scheme's answer as the peer's server does (`secret`: the HMAC key, ALTCHA). */
-export function verifyPeer(scheme: PeerScheme, answer: object | string, options?: { secret?: string }): Promise<Verdict>;
+export function verifyPeer(
+  scheme: PeerScheme,
+  answer: object | string,
+  options?: { secret?: string; keySecret?: string },
+): Promise<Verdict>;
 
 /** The `sha256-bits` hash rate, measured for `ms` milliseconds. */
 export function hashRate(options?: { ms?: number; threads?: number }): Promise<{

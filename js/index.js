@@ -554,12 +554,15 @@ export async function verifyHashcash(stamp, options = {}) {
 
 /**
  * Verifies a peer scheme's answer as the peer's server does: `{valid: true, ...}` or
- * `{valid: false, reason}`. `secret` is the HMAC key where the peer signs (ALTCHA).
+ * `{valid: false, reason}`. `secret` is the HMAC key where the peer signs (ALTCHA);
+ * `keySecret` ALTCHA v2's key-signature secret (only the exact key the server derived).
  */
 export async function verifyPeer(scheme, answer, options = {}) {
   await init();
   try {
-    return JSON.parse(wasm.verifyPeer(scheme, jsonText(answer, 'answer'), options.secret));
+    return JSON.parse(
+      wasm.verifyPeer(scheme, jsonText(answer, 'answer'), options.secret, options.keySecret),
+    );
   } catch (e) {
     rethrow(e);
   }

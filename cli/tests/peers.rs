@@ -259,7 +259,7 @@ fn answers_accepted_by_the_real_peer_libraries() {
         return;
     }
     let out = node_ok(dir, &["interop.mjs", env!("CARGO_BIN_EXE_grind")]);
-    assert_eq!(out.lines().count(), 10, "{out}");
+    assert_eq!(out.lines().count(), 15, "{out}");
 }
 
 #[test]

@@ -13,6 +13,16 @@ fuzz_target!(|data: &[u8]| {
         let _ = format!("{c:?}");
     }
     if let Ok((ch, counter, key)) = altcha_v2::parse_payload(s) {
-        let _ = altcha_v2::verify(&ch, counter, &key, b"fuzz-secret", "SHA-256", 1.8e9);
+        let _ = altcha_v2::verify(&ch, counter, &key, b"fuzz-secret", None, "SHA-256", 1.8e9);
+        // The key-signature path: one HMAC over the hex-decoded key.
+        let _ = altcha_v2::verify(
+            &ch,
+            counter,
+            &key,
+            b"fuzz-secret",
+            Some(b"fuzz-key-secret"),
+            "SHA-256",
+            1.8e9,
+        );
     }
 });

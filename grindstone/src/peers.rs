@@ -9,7 +9,7 @@ use std::time::Duration;
 use grindstone_core::clock::Instant;
 
 use grindstone_core::schemes::decimal::DecimalSearch;
-use grindstone_core::schemes::{Scheme, altcha, altcha_v2, anubis, cap, mcaptcha};
+use grindstone_core::schemes::{Scheme, Secrets, altcha, altcha_v2, anubis, cap, mcaptcha};
 use grindstone_core::{Error, Stop, VerifyError};
 use grindstone_cpu::SearchOptions;
 use rayon::prelude::*;
@@ -167,5 +167,22 @@ fn solve_cap(
 /// Verifies an answer for `scheme` as the peer's server does
 /// ([`Scheme::verify_answer`]); `secret` is the HMAC key where the peer signs (ALTCHA).
 pub fn verify(scheme: Scheme, input: &str, secret: Option<&str>) -> Result<Value, VerifyError> {
-    scheme.verify_answer(input, secret.map(str::as_bytes), unix_now())
+    verify_with(
+        scheme,
+        input,
+        Secrets {
+            hmac: secret.map(str::as_bytes),
+            key_signature: None,
+        },
+    )
+}
+
+/// [`verify`] with every key the peer's server may hold ([`Secrets`]: ALTCHA v2's
+/// key-signature secret too).
+pub fn verify_with(
+    scheme: Scheme,
+    input: &str,
+    secrets: Secrets<'_>,
+) -> Result<Value, VerifyError> {
+    scheme.verify_answer(input, secrets, unix_now())
 }

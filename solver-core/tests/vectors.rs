@@ -225,8 +225,26 @@ mod peers {
             let payload = altcha::parse_payload(&ch.payload(number, 0)).unwrap();
             altcha::verify(&payload, key, Some(0)).unwrap();
             let mut wrong = payload.clone();
-            wrong.number += 1;
+            wrong.number = altcha::Number::Int(number + 1);
             assert!(altcha::verify(&wrong, key, None).is_err());
+            // altcha-lib hashes `salt + number` as JavaScript concatenates: the number as a
+            // JSON string, or as an integral float, is the same answer; other text is not.
+            for (text, ok) in [
+                (format!("\"{number}\""), true),
+                (format!("{number}.0"), true),
+                (format!("\"{number} \""), false),
+                (format!("\"0{number}\""), false),
+            ] {
+                let mut j = serde_json::to_value(&payload).unwrap();
+                j["number"] = serde_json::from_str(&text).unwrap();
+                let p = altcha::parse_payload(&j.to_string()).unwrap();
+                assert_eq!(altcha::verify(&p, key, None).is_ok(), ok, "{text}");
+            }
+            for bad in ["null", "true", "[7]", "{}"] {
+                let mut j = serde_json::to_value(&payload).unwrap();
+                j["number"] = serde_json::from_str(bad).unwrap();
+                assert!(altcha::parse_payload(&j.to_string()).is_err(), "{bad}");
+            }
             assert!(altcha::verify(&payload, b"other-secret", None).is_err());
             if let Some(s) = ch.search() {
                 assert_eq!(lowest(&s.jobs().unwrap()), number);
@@ -260,23 +278,27 @@ mod altcha_v2_vectors {
             let counter = c["solution"]["counter"].as_u64().unwrap() as u32;
             let key = c["solution"]["derivedKey"].as_str().unwrap();
             assert_eq!(hex::encode(ch.derive(counter).unwrap()), key);
-            altcha_v2::verify(&ch, counter, key, secret, "SHA-256", 1.8e9).unwrap();
+            altcha_v2::verify(&ch, counter, key, secret, None, "SHA-256", 1.8e9).unwrap();
             // The library's own payload.
             let (pch, pc, pk) =
                 altcha_v2::parse_payload(c["payload_b64"].as_str().unwrap()).unwrap();
-            altcha_v2::verify(&pch, pc, &pk, secret, "SHA-256", 1.8e9).unwrap();
+            altcha_v2::verify(&pch, pc, &pk, secret, None, "SHA-256", 1.8e9).unwrap();
             // Counter + 1 (as the library's own check), wrong secret, tampered cost.
             let next = hex::encode(ch.derive(counter + 1).unwrap());
             let next_ok =
-                altcha_v2::verify(&ch, counter + 1, &next, secret, "SHA-256", 1.8e9).is_ok();
+                altcha_v2::verify(&ch, counter + 1, &next, secret, None, "SHA-256", 1.8e9).is_ok();
             assert_eq!(next_ok, ch.prefix_matches(&ch.derive(counter + 1).unwrap()));
             // A key that is not the derivation of the counter is refused.
-            assert!(altcha_v2::verify(&ch, counter + 1, key, secret, "SHA-256", 1.8e9).is_err());
-            assert!(altcha_v2::verify(&ch, counter, key, b"other", "SHA-256", 1.8e9).is_err());
+            assert!(
+                altcha_v2::verify(&ch, counter + 1, key, secret, None, "SHA-256", 1.8e9).is_err()
+            );
+            assert!(
+                altcha_v2::verify(&ch, counter, key, b"other", None, "SHA-256", 1.8e9).is_err()
+            );
             let mut t = c["challenge"].clone();
             t["parameters"]["cost"] = serde_json::json!(2);
             let tch = Challenge::from_value(&t).unwrap();
-            assert!(altcha_v2::verify(&tch, counter, key, secret, "SHA-256", 1.8e9).is_err());
+            assert!(altcha_v2::verify(&tch, counter, key, secret, None, "SHA-256", 1.8e9).is_err());
             // The lowest counter with the prefix is the library's (it counts from 0).
             let lowest = (0..=counter)
                 .find(|&n| ch.prefix_matches(&ch.derive(n).unwrap()))
@@ -288,7 +310,7 @@ mod altcha_v2_vectors {
         let ch = Challenge::from_value(&c["challenge"]).unwrap();
         let counter = c["solution"]["counter"].as_u64().unwrap() as u32;
         let key = c["solution"]["derivedKey"].as_str().unwrap();
-        assert!(altcha_v2::verify(&ch, counter, key, secret, "SHA-256", 3e9).is_err());
+        assert!(altcha_v2::verify(&ch, counter, key, secret, None, "SHA-256", 3e9).is_err());
     }
 
     #[test]
@@ -312,11 +334,60 @@ mod altcha_v2_vectors {
                 .find(|&n| ch.prefix_matches(&ch.derive(n).unwrap()))
                 .unwrap();
             let key = hex::encode(ch.derive(n).unwrap());
-            altcha_v2::verify(&ch, n, &key, b"s", "SHA-256", 0.0).unwrap();
+            altcha_v2::verify(&ch, n, &key, b"s", None, "SHA-256", 0.0).unwrap();
             let (c2, n2, k2) =
                 altcha_v2::parse_payload(&ch.payload(n, &hex::decode(&key).unwrap(), 1.0)).unwrap();
             assert_eq!((n2, k2.as_str()), (n, key.as_str()));
-            altcha_v2::verify(&c2, n2, &k2, b"s", "SHA-256", 0.0).unwrap();
+            altcha_v2::verify(&c2, n2, &k2, b"s", None, "SHA-256", 0.0).unwrap();
         }
+    }
+    /// With the key-signature secret, ALTCHA v2 accepts only the exact key the server
+    /// derived (altcha-lib's `hmacKeySignatureSecret` path): another counter whose key
+    /// merely shares the prefix is refused, as altcha-lib refuses it; without the secret
+    /// it is accepted (the re-derivation path).
+    #[test]
+    fn altcha_v2_key_signature() {
+        use grindstone_core::schemes::altcha_v2::{self, Challenge};
+        let mut p = serde_json::json!({"algorithm": "SHA-256", "cost": 1, "keyLength": 32, "keyPrefix": "00",
+            "nonce": "00112233445566778899aabbccddeeff", "salt": "44556677445566774455667744556677"});
+        let unsigned = Challenge::from_value(&serde_json::json!({"parameters": p})).unwrap();
+        // The server's counter, and the first byte of its key as the prefix.
+        let server = 600u32;
+        let key = unsigned.derive(server).unwrap();
+        p["keyPrefix"] = hex::encode(&key[..1]).into();
+        let ks = b"key-secret";
+        let mac = |k: &[u8]| {
+            use hmac::{Hmac, KeyInit, Mac};
+            let mut m = Hmac::<sha2::Sha256>::new_from_slice(ks).unwrap();
+            m.update(k);
+            hex::encode(m.finalize().into_bytes())
+        };
+        p["keySignature"] = mac(&key).into();
+        let sig = altcha_v2::sign(p.as_object().unwrap(), b"s", "SHA-256").unwrap();
+        let ch =
+            Challenge::from_value(&serde_json::json!({"parameters": p, "signature": sig})).unwrap();
+        let other = (0..server)
+            .find(|&n| ch.prefix_matches(&ch.derive(n).unwrap()))
+            .expect("a lower counter shares a one-byte prefix");
+        let other_key = hex::encode(ch.derive(other).unwrap());
+        let key = hex::encode(&key);
+        let v = |n, k: &str, secret: Option<&[u8]>| {
+            altcha_v2::verify(&ch, n, k, b"s", secret, "SHA-256", 0.0).is_ok()
+        };
+        assert!(v(server, &key, Some(ks)));
+        assert!(v(server, &key, None));
+        assert!(
+            v(other, &other_key, None),
+            "the prefix alone, without the secret"
+        );
+        assert!(
+            !v(other, &other_key, Some(ks)),
+            "refused with the key secret"
+        );
+        assert!(!v(server, &key, Some(b"other")), "another key secret");
+        assert!(
+            !v(server, &key.to_uppercase(), Some(ks)),
+            "lowercase hex only"
+        );
     }
 }

@@ -20,11 +20,11 @@
 use std::time::Duration;
 
 use grindstone::client::{self, TokenCache as Cache};
-use grindstone::core::schemes::Scheme;
 use grindstone::core::schemes::captcha_mcp::ChallengeMsg;
 use grindstone::core::schemes::gate::{self, GateChallenge};
 use grindstone::core::schemes::hashcash::{self, CheckPolicy, DateWidth, MintPlan, MintRequest};
 use grindstone::core::schemes::sha256_bits::{self, Sha256Bits};
+use grindstone::core::schemes::{Scheme, Secrets};
 use grindstone::core::{Difficulty, Job, Stop, VerifyError};
 use grindstone::cpu::{Backend, SearchOptions};
 use grindstone::{SolveError, SolveOptions, unix_now};
@@ -343,11 +343,20 @@ fn verdict(r: Result<Value, VerifyError>) -> Result<String, JsValue> {
 }
 
 /// Verifies a peer scheme's answer as the peer's server does (`secret`: the HMAC key
-/// where the peer signs).
+/// where the peer signs; `key_secret`: ALTCHA v2's key-signature secret).
 #[wasm_bindgen(js_name = verifyPeer)]
-pub fn verify_peer(scheme: &str, input: &str, secret: Option<String>) -> Result<String, JsValue> {
+pub fn verify_peer(
+    scheme: &str,
+    input: &str,
+    secret: Option<String>,
+    key_secret: Option<String>,
+) -> Result<String, JsValue> {
     let scheme: Scheme = scheme.parse().map_err(bad)?;
-    verdict(grindstone::peers::verify(scheme, input, secret.as_deref()))
+    let secrets = Secrets {
+        hmac: secret.as_deref().map(str::as_bytes),
+        key_signature: key_secret.as_deref().map(str::as_bytes),
+    };
+    verdict(grindstone::peers::verify_with(scheme, input, secrets))
 }
 
 /// Verifies a `sha256-bits` nonce (JSON verdict with the digest's zero bits).

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use grindstone::core::schemes::Scheme;
 use grindstone::core::schemes::captcha_mcp::{VerifyMsg, difficulty_of};
 use grindstone::core::schemes::sha256_bits::Sha256Bits;
+use grindstone::core::schemes::{Scheme, Secrets};
 use grindstone::core::{Difficulty, VerifyError};
 use serde_json::json;
 
@@ -40,6 +40,15 @@ pub struct Args {
     /// The HMAC key, for schemes whose server signs challenges (altcha).
     #[arg(long, env = "GRIND_VERIFY_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// ALTCHA v2's key-signature secret (altcha-lib's `hmacKeySignatureSecret`): a
+    /// challenge with a `keySignature` then accepts only the exact key the server derived.
+    #[arg(
+        long,
+        env = "GRIND_VERIFY_KEY_SECRET",
+        hide_env_values = true,
+        requires = "secret"
+    )]
+    pub key_secret: Option<String>,
 }
 
 pub fn run(a: Args) -> CmdResult {
@@ -52,7 +61,11 @@ pub fn run(a: Args) -> CmdResult {
             ))
         })?;
         let text = read_input(path)?;
-        return match grindstone::peers::verify(a.scheme, &text, a.secret.as_deref()) {
+        let secrets = Secrets {
+            hmac: a.secret.as_deref().map(str::as_bytes),
+            key_signature: a.key_secret.as_deref().map(str::as_bytes),
+        };
+        return match grindstone::peers::verify_with(a.scheme, &text, secrets) {
             Ok(v) => {
                 if a.json {
                     println!("{v}");

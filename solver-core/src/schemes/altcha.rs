@@ -9,6 +9,8 @@
 //!
 //! ALTCHA v2 (key-derivation challenges) is not implemented.
 
+use std::fmt;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, KeyInit, Mac};
@@ -121,7 +123,7 @@ pub struct Payload {
     /// As in the challenge.
     pub challenge: String,
     /// The number found.
-    pub number: u64,
+    pub number: Number,
     /// As in the challenge.
     pub salt: String,
     /// As in the challenge.
@@ -129,6 +131,69 @@ pub struct Payload {
     /// Milliseconds taken (informational).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub took: Option<u64>,
+}
+
+/// A payload's `number` as altcha-lib reads it: the server hashes `salt + number` with
+/// JavaScript's string concatenation, so a JSON string (`"7"`) counts as its text and a
+/// JSON number as JavaScript prints it (`7.0` is `7`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Number {
+    /// A JSON integer.
+    Int(u64),
+    /// A JSON string, hashed verbatim.
+    Text(String),
+}
+
+impl Number {
+    /// The text hashed after the salt.
+    pub fn text(&self) -> String {
+        match self {
+            Number::Int(n) => n.to_string(),
+            Number::Text(t) => t.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Number::Int(n) => s.serialize_u64(*n),
+            Number::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match Value::deserialize(d)? {
+            Value::String(t) => Ok(Number::Text(t)),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    return Ok(Number::Int(u));
+                }
+                // JavaScript prints an integral float below 1e21 as the integer; a negative
+                // or fractional number can never be a solution, but it is an answer, not
+                // malformed input, so it keeps its JavaScript text.
+                match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 1e21 => {
+                        Ok(Number::Text(format!("{}", f as i128)))
+                    }
+                    Some(f) if f.is_finite() => Ok(Number::Text(f.to_string())),
+                    _ => Err(D::Error::custom("number out of range")),
+                }
+            }
+            other => Err(D::Error::custom(format!(
+                "number must be a JSON number or string, not {other}"
+            ))),
+        }
+    }
 }
 
 impl Challenge {
@@ -182,7 +247,7 @@ impl Challenge {
         let p = Payload {
             algorithm: self.algorithm.clone(),
             challenge: self.challenge.clone(),
-            number,
+            number: Number::Int(number),
             salt: self.salt.clone(),
             signature: self.signature.clone(),
             took: Some(took_ms),
@@ -253,7 +318,7 @@ pub fn verify(p: &Payload, key: &[u8], now: Option<i64>) -> Result<(), VerifyErr
     } else {
         format!("{}&", p.salt)
     };
-    let challenge = alg.hex(format!("{salt}{}", p.number).as_bytes());
+    let challenge = alg.hex(format!("{salt}{}", p.number.text()).as_bytes());
     if challenge != p.challenge.to_ascii_lowercase() {
         return Err(Rejection::WrongDigest {
             expected: challenge,

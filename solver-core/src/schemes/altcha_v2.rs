@@ -320,12 +320,16 @@ pub fn parse_payload(text: &str) -> Result<(Challenge, u32, String), Error> {
 
 /// Verifies as `altcha-lib` `verifySolution` does: not expired (`now`, Unix seconds),
 /// signed, signature valid (`hmac_alg` over the sorted parameters), the key is lowercase
-/// hex, and re-deriving it from the counter gives it and it starts with the prefix.
+/// hex; then, when the challenge carries a `keySignature` and `key_secret` is given, the
+/// key's HMAC under `key_secret` is that signature (the exact key the server derived; no
+/// derivation), else re-deriving the key from the counter gives it and it starts with
+/// the prefix.
 pub fn verify(
     ch: &Challenge,
     counter: u32,
     derived_key: &str,
     secret: &[u8],
+    key_secret: Option<&[u8]>,
     hmac_alg: &str,
     now: f64,
 ) -> Result<(), VerifyError> {
@@ -336,13 +340,7 @@ pub fn verify(
     }
     let sig = ch.signature.as_deref().ok_or(Rejection::BadSignature)?;
     let want = sign(&ch.parameters, secret, hmac_alg)?;
-    if want.len() != sig.len()
-        || want
-            .bytes()
-            .zip(sig.bytes())
-            .fold(0, |a, (x, y)| a | (x ^ y))
-            != 0
-    {
+    if !constant_eq(&want, sig) {
         return Err(Rejection::BadSignature.into());
     }
     if derived_key.is_empty()
@@ -357,6 +355,18 @@ pub fn verify(
         }
         .into());
     }
+    let key_signature = ch.parameters.get("keySignature").and_then(Value::as_str);
+    if let (Some(ks), Some(key_signature)) = (key_secret, key_signature) {
+        let key = hex::decode(derived_key).map_err(bad)?;
+        if !constant_eq(&hmac_hex(hmac_alg, ks, &key)?, key_signature) {
+            return Err(Rejection::WrongDigest {
+                expected: "the key the server derived (keySignature)".into(),
+                got: derived_key.to_string(),
+            }
+            .into());
+        }
+        return Ok(());
+    }
     let key = ch.derive(counter)?;
     let hex_key = hex::encode(&key);
     if hex_key != derived_key || !ch.prefix_matches(&key) {
@@ -369,10 +379,23 @@ pub fn verify(
     Ok(())
 }
 
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// Verifies an answer as `altcha-lib` does (see [`verify`], HMAC-SHA-256), from a payload
 /// or a `{"payload": ...}` wrapper, signed under `secret`; `now` in Unix seconds.
-pub fn verify_answer(input: &str, secret: &[u8], now: i64) -> Result<Value, VerifyError> {
+pub fn verify_answer(
+    input: &str,
+    secret: &[u8],
+    key_secret: Option<&[u8]>,
+    now: i64,
+) -> Result<Value, VerifyError> {
     let (ch, counter, dk) = parse_payload(&super::altcha::unwrap_payload(input))?;
-    verify(&ch, counter, &dk, secret, "SHA-256", now as f64)?;
+    verify(&ch, counter, &dk, secret, key_secret, "SHA-256", now as f64)?;
     Ok(json!({"valid": true, "scheme": NAME, "counter": counter}))
 }

@@ -92,17 +92,17 @@ impl Scheme {
 
     /// Verifies a peer scheme's answer as the peer's server does, from the JSON that
     /// `grind verify --scheme NAME` reads (each module's `verify_answer` says which);
-    /// `secret` is the HMAC key where the peer signs (ALTCHA), `now` the Unix time in
-    /// seconds. Answers the verdict as JSON (`{"valid": true, "scheme": ..}` and the
+    /// `secrets` are the server's keys where the peer signs (ALTCHA), `now` the Unix time
+    /// in seconds. Answers the verdict as JSON (`{"valid": true, "scheme": ..}` and the
     /// scheme's details). `sha256-bits` and `hashcash` have their own typed verifiers.
     pub fn verify_answer(
         self,
         input: &str,
-        secret: Option<&[u8]>,
+        secrets: Secrets<'_>,
         now: i64,
     ) -> Result<serde_json::Value, crate::VerifyError> {
         let secret = || {
-            secret.ok_or_else(|| {
+            secrets.hmac.ok_or_else(|| {
                 crate::Error::Json(format!("{self}: --secret (the HMAC key) is required"))
             })
         };
@@ -111,7 +111,9 @@ impl Scheme {
             Scheme::Mcaptcha => mcaptcha::verify_answer(input),
             Scheme::Cap => cap::verify_answer(input, now),
             Scheme::Altcha => altcha::verify_answer(input, secret()?, now),
-            Scheme::AltchaV2 => altcha_v2::verify_answer(input, secret()?, now),
+            Scheme::AltchaV2 => {
+                altcha_v2::verify_answer(input, secret()?, secrets.key_signature, now)
+            }
             Scheme::Sha256Bits | Scheme::Hashcash => Err(crate::Error::Unsupported {
                 field: "scheme",
                 value: self.name().to_string(),
@@ -120,6 +122,17 @@ impl Scheme {
             .into()),
         }
     }
+}
+
+/// The keys a peer's server verifies answers with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Secrets<'a> {
+    /// The HMAC key the server signs challenges with (ALTCHA v1 and v2).
+    pub hmac: Option<&'a [u8]>,
+    /// ALTCHA v2's separate key-signature secret: when given and the challenge carries a
+    /// `keySignature`, only the exact key the server derived is accepted (altcha-lib's
+    /// `hmacKeySignatureSecret`), checked without deriving anything.
+    pub key_signature: Option<&'a [u8]>,
 }
 
 impl fmt::Display for Scheme {
