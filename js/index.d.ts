@@ -36,7 +36,7 @@ export interface VerifyRequest {
 }
 
 /** The peer schemes `solve` takes with `scheme`. */
-export type PeerScheme = 'anubis' | 'altcha' | 'altcha-v2' | 'mcaptcha' | 'cap';
+export type PeerScheme = 'anubis' | 'altcha' | 'altcha-v2' | 'mcaptcha' | 'cap' | 'go-away';
 
 /** A verifier's verdict. */
 export interface Verdict {

@@ -424,8 +424,8 @@ function jsonText(v, what) {
  * challenge `{id, salt, difficulty, signature, k?}` (object or JSON text: `grind
  * serve`'s `/api/challenge`, the MCP `challenge` tool) and the answer is the `verify`
  * request to POST to `/api/verify`. With `scheme` set to `anubis`, `altcha`, `altcha-v2`,
- * `mcaptcha` or `cap`, `challenge` is that tool's challenge and the answer its own
- * answer object.
+ * `mcaptcha`, `cap` or `go-away`, `challenge` is that tool's challenge and the answer its
+ * own answer object.
  */
 export async function solve(challenge, options = {}) {
   const scheme = options?.scheme;

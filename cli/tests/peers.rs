@@ -146,6 +146,45 @@ fn altcha_cli() {
 }
 
 #[test]
+fn go_away_cli() {
+    let v = vectors("go_away.json");
+    let key = v["key_b64"].as_str().unwrap();
+    let served = &v["make_challenge"];
+    let r = solve_cli("go-away", served);
+    let token = r["token"].as_str().unwrap();
+    assert_eq!(r["query"]["__goaway_token"], token);
+    assert!(token.starts_with(served["challenge"].as_str().unwrap()));
+    assert_eq!(token.len(), 80, "challenge + 8 bytes");
+    let answer = json!({"token": token, "difficulty": 20});
+    assert_eq!(
+        verify_cli("go-away", &answer.to_string(), &["--secret", key]),
+        0
+    );
+    let mut given = answer.clone();
+    given["challenge"] = served["challenge"].clone();
+    assert_eq!(verify_cli("go-away", &given.to_string(), &[]), 0);
+    // The runtime's own valid token, and its tampering.
+    let theirs = json!({"token": v["valid_token"], "difficulty": 20});
+    assert_eq!(
+        verify_cli("go-away", &theirs.to_string(), &["--secret", key]),
+        0
+    );
+    let tampered = json!({"token": v["invalid_token"], "difficulty": 20});
+    assert_eq!(
+        verify_cli("go-away", &tampered.to_string(), &["--secret", key]),
+        1
+    );
+    // More work asked than done: refused; not hex: bad input.
+    let harder = json!({"token": token, "difficulty": 64, "challenge": served["challenge"]});
+    assert_eq!(verify_cli("go-away", &harder.to_string(), &[]), 1);
+    let garbage = json!({"token": "xyz", "difficulty": 20});
+    assert_eq!(
+        verify_cli("go-away", &garbage.to_string(), &["--secret", key]),
+        2
+    );
+}
+
+#[test]
 fn peer_bad_input_is_exit_2() {
     for (scheme, input) in [
         ("anubis", "{}"),
@@ -161,6 +200,15 @@ fn peer_bad_input_is_exit_2() {
         ("mcaptcha", r#"{"salt":"b","difficulty_factor":10}"#),
         ("cap", r#"{"challenge":{"c":0,"s":32,"d":4},"token":"t"}"#),
         ("cap", r#"{"challenge":{"c":1,"s":32,"d":4}}"#),
+        ("go-away", r#"{"challenge":"00","difficulty":4}"#),
+        (
+            "go-away",
+            r#"{"challenge":"37964cdb86c8b4fe24ae9654cd40b0d6d68296ce846f4575ba414e41b07f2893","difficulty":300}"#,
+        ),
+        (
+            "go-away",
+            r#"{"challenge":"37964cdb86c8b4fe24ae9654cd40b0d6d68296ce846f4575ba414e41b07f2893","difficulty":4,"target":"ff"}"#,
+        ),
         (
             "altcha",
             r#"{"algorithm":"MD5","challenge":"00","salt":"x","signature":"y"}"#,

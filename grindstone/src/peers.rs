@@ -1,4 +1,4 @@
-//! The PoW gates agents meet (Anubis, ALTCHA v1 and v2, mCaptcha, Cap): solve a challenge
+//! The PoW gates agents meet (Anubis, ALTCHA v1 and v2, mCaptcha, Cap, go-away): solve a challenge
 //! in the peer's own JSON and produce the peer's own answer; verify an answer the way the
 //! peer's server does. Parsing, planning, answer shapes and verification live in
 //! `grindstone-core` (one module per scheme); this module runs the searches on the CPU
@@ -9,7 +9,9 @@ use std::time::Duration;
 use grindstone_core::clock::Instant;
 
 use grindstone_core::schemes::decimal::DecimalSearch;
-use grindstone_core::schemes::{Scheme, Secrets, altcha, altcha_v2, anubis, cap, mcaptcha};
+use grindstone_core::schemes::{
+    Scheme, Secrets, altcha, altcha_v2, anubis, cap, go_away, mcaptcha,
+};
 use grindstone_core::{Error, Stop, VerifyError};
 use grindstone_cpu::SearchOptions;
 use rayon::prelude::*;
@@ -77,6 +79,18 @@ pub fn solve(scheme: Scheme, input: &str, opts: &SolveOptions) -> Result<PeerSol
             (json!({"number": n, "payload": ch.payload(n, ms())}), h)
         }
         Scheme::Cap => solve_cap(&cap::Challenge::parse(input)?, opts, &stop)?,
+        Scheme::GoAway => {
+            let ch = go_away::Challenge::parse(input)?;
+            let job = ch.job()?;
+            let r = grindstone_cpu::search(&job, &search)?;
+            match r.outcome {
+                grindstone_core::Outcome::Found { index, .. } => (
+                    ch.answer(job.nonce().chars(index).as_bytes(), ms()),
+                    r.hashes,
+                ),
+                o => return Err(SolveError::unsolved(o, r.hashes, opts.timeout)),
+            }
+        }
         Scheme::AltchaV2 => {
             let ch = altcha_v2::Challenge::parse(input)?;
             let (counter, key, h) = scan_altcha_v2(&ch, opts, &stop)?;

@@ -117,6 +117,15 @@ test('altcha v1 and v2: solved, verified with the HMAC secret', async () => {
   assert.equal((await g.verifyPeer('altcha-v2', r2.payload ?? r2, { secret })).valid, true);
 });
 
+test('go-away: the runtime\'s own challenge, solved and verified with its key', async () => {
+  const v = vectors('go_away.json');
+  const r = await g.solve(v.make_challenge, { scheme: 'go-away' });
+  assert.ok(r.token.startsWith(v.make_challenge.challenge));
+  const answer = { token: r.token, difficulty: 20 };
+  assert.equal((await g.verifyPeer('go-away', answer, { secret: v.key_b64 })).valid, true);
+  assert.equal((await g.verifyPeer('go-away', { token: v.invalid_token, difficulty: 20 }, { secret: v.key_b64 })).valid, false);
+});
+
 test('bad input is a TypeError or RangeError with a reason', async () => {
   await assert.rejects(g.solve({ salt: 'x' }), TypeError);
   await assert.rejects(g.solve('{not json'), TypeError);

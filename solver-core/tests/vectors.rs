@@ -391,3 +391,50 @@ mod altcha_v2_vectors {
         );
     }
 }
+
+/// go-away's `js-pow-sha256`, from the runtime's own test files: the challenge derived
+/// from the key, the served target, a valid token and its one-byte tampering.
+mod go_away_vectors {
+    use super::load;
+    use grindstone_core::VerifyError;
+    use grindstone_core::schemes::go_away::{self, Challenge};
+
+    #[test]
+    fn the_runtimes_own_tests() {
+        let v = load("go_away.json");
+        let key_b64 = v["key_b64"].as_str().unwrap();
+        use base64::Engine as _;
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(key_b64)
+            .unwrap();
+        let served = &v["make_challenge"];
+        let ch = Challenge::from_key(&key, 20);
+        assert_eq!(hex::encode(ch.challenge), served["challenge"]);
+        assert_eq!(go_away::target_hex(20), served["target"]);
+        assert_eq!(Challenge::parse(&served.to_string()).unwrap(), ch);
+        let ok = v["valid_token"].as_str().unwrap();
+        assert_eq!(ch.verify(ok).unwrap(), 21);
+        assert!(matches!(
+            ch.verify(v["invalid_token"].as_str().unwrap()),
+            Err(VerifyError::Rejected(_))
+        ));
+        let answer = serde_json::json!({"token": ok, "difficulty": 20});
+        let with_key = go_away::verify_answer(&answer.to_string(), Some(key_b64.as_bytes()));
+        assert_eq!(with_key.unwrap()["valid"], true);
+        // Without the key the answer must carry the challenge.
+        assert!(go_away::verify_answer(&answer.to_string(), None).is_err());
+        let mut given = answer.clone();
+        given["challenge"] = served["challenge"].clone();
+        assert!(go_away::verify_answer(&given.to_string(), None).is_ok());
+        // Another key derives another challenge: refused.
+        let other = base64::engine::general_purpose::STANDARD.encode(b"other");
+        assert!(matches!(
+            go_away::verify_answer(&answer.to_string(), Some(other.as_bytes())),
+            Err(VerifyError::Rejected(_))
+        ));
+        // A served page whose target disagrees with its difficulty is not go-away's.
+        let mut wrong = served.clone();
+        wrong["target"] = go_away::target_hex(19).into();
+        assert!(Challenge::parse(&wrong.to_string()).is_err());
+    }
+}

@@ -312,8 +312,9 @@ impl Plan {
     }
 }
 
-/// Solves a peer scheme's challenge (`anubis`, `altcha`, `altcha-v2`, `mcaptcha`, `cap`)
-/// on the calling thread; answers `{"response": <the peer's answer>, "hashes": n}`.
+/// Solves a peer scheme's challenge (`anubis`, `altcha`, `altcha-v2`, `mcaptcha`, `cap`,
+/// `go-away`) on the calling thread; answers `{"response": <the peer's answer>,
+/// "hashes": n}`.
 #[wasm_bindgen(js_name = solvePeer)]
 pub fn solve_peer(scheme: &str, input: &str, timeout_ms: Option<f64>) -> Result<String, JsValue> {
     let scheme: Scheme = scheme.parse().map_err(bad)?;

@@ -8,6 +8,7 @@ pub mod cap;
 pub mod captcha_mcp;
 pub mod decimal;
 pub mod gate;
+pub mod go_away;
 pub mod hashcash;
 pub mod mcaptcha;
 pub mod sha256_bits;
@@ -34,11 +35,13 @@ pub enum Scheme {
     Mcaptcha,
     /// [`cap`]: Cap v1.
     Cap,
+    /// [`go_away`]: go-away's `js-pow-sha256`.
+    GoAway,
 }
 
 impl Scheme {
     /// Every scheme, in the order `grind schemes` lists them.
-    pub const ALL: [Scheme; 7] = [
+    pub const ALL: [Scheme; 8] = [
         Scheme::Sha256Bits,
         Scheme::Hashcash,
         Scheme::Anubis,
@@ -46,6 +49,7 @@ impl Scheme {
         Scheme::AltchaV2,
         Scheme::Mcaptcha,
         Scheme::Cap,
+        Scheme::GoAway,
     ];
 
     /// The name (`--scheme NAME`).
@@ -58,6 +62,7 @@ impl Scheme {
             Scheme::AltchaV2 => altcha_v2::NAME,
             Scheme::Mcaptcha => mcaptcha::NAME,
             Scheme::Cap => cap::NAME,
+            Scheme::GoAway => go_away::NAME,
         }
     }
 
@@ -81,6 +86,9 @@ impl Scheme {
                 "mCaptcha: u128 score of SHA-256(salt, phrase, nonce) above a target"
             }
             Scheme::Cap => "Cap v1: C sub-challenges, SHA-256(salt_i + n) starts with target_i",
+            Scheme::GoAway => {
+                "go-away js-pow-sha256: SHA-256(challenge + 8 bytes) with d leading zero bits"
+            }
         }
     }
 
@@ -110,6 +118,7 @@ impl Scheme {
             Scheme::Anubis => anubis::verify_answer(input),
             Scheme::Mcaptcha => mcaptcha::verify_answer(input),
             Scheme::Cap => cap::verify_answer(input, now),
+            Scheme::GoAway => go_away::verify_answer(input, secrets.hmac),
             Scheme::Altcha => altcha::verify_answer(input, secret()?, now),
             Scheme::AltchaV2 => {
                 altcha_v2::verify_answer(input, secret()?, secrets.key_signature, now)
