@@ -340,6 +340,42 @@ fn info_and_bench() {
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("portable"));
+    // A row for every peer scheme's job, on the fastest kernel.
+    for scheme in ["anubis", "mcaptcha", "cap", "altcha", "go-away"] {
+        let o = grind(
+            &[
+                "bench",
+                "--duration",
+                "50ms",
+                "--scheme",
+                scheme,
+                "--backend",
+                "auto",
+                "--threads",
+                "1",
+                "--no-naive",
+                "--json",
+            ],
+            None,
+        );
+        assert_eq!(code(&o), 0, "{scheme}: {}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["scheme"], scheme);
+        assert!(v["results"][0]["rate"].as_f64().unwrap() > 0.0, "{v}");
+    }
+    let o = grind(
+        &[
+            "bench",
+            "--duration",
+            "50ms",
+            "--scheme",
+            "anubis",
+            "--backend",
+            "hybrid",
+        ],
+        None,
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
 
 #[test]

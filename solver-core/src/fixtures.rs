@@ -1,15 +1,19 @@
 //! Fixed jobs for benchmarks: `grind bench` and the criterion benches measure the same
 //! work.
 
+use crate::schemes::decimal::DecimalSearch;
 use crate::schemes::hashcash::{self, DateWidth, MintRequest};
 use crate::schemes::sha256_bits::{self, Sha256Bits};
+use crate::schemes::{altcha, anubis, cap, go_away, mcaptcha};
 use crate::{Difficulty, Job};
 
 /// The 32-character salt of the `sha256-bits` bench job.
 pub const BENCH_SALT: &str = "grindstone-bench-0123456789abcde";
 
-/// The bench job of `scheme` (difficulty 64: the search never ends early and filter
-/// candidates are rare), and the prefix a naive loop hashes with a decimal nonce.
+/// The bench job of `scheme` (about 64 bits of difficulty: the search never ends early
+/// and filter candidates are rare), and the prefix a naive loop hashes with a decimal
+/// nonce. Peer schemes: their jobs as the solvers plan them today (the 8-digit numbers
+/// of a decimal search; go-away's 8 characters after the challenge bytes).
 pub fn bench_job(scheme: &str) -> Result<(Job, Vec<u8>), String> {
     match scheme {
         sha256_bits::NAME => {
@@ -30,13 +34,71 @@ pub fn bench_job(scheme: &str) -> Result<(Job, Vec<u8>), String> {
             let prefix = "1:64:261121:bench@grindstone.example::AAAAAAAAAAAAAAAA:";
             Ok((job, prefix.into()))
         }
+        anubis::NAME => {
+            // 128 hex characters of randomData (Anubis's own length), 16 hex digits of
+            // difficulty; the 8-digit numbers, where a difficulty-6 solve spends its time.
+            let ch = anubis::Challenge::parse(&format!(
+                r#"{{"rules":{{"algorithm":"fast","difficulty":16}},"challenge":{{"id":"bench","randomData":"{}"}}}}"#,
+                BENCH_RANDOM_DATA
+            ))
+            .map_err(|e| e.to_string())?;
+            decimal_job(&ch.search(), 8)
+        }
+        mcaptcha::NAME => {
+            let cfg = mcaptcha::Config::parse(
+                r#"{"string":"grindstone-bench-phrase","salt":"grindstone-bench-salt-0123456789","difficulty_factor":4000000000}"#,
+            )
+            .map_err(|e| e.to_string())?;
+            decimal_job(&cfg.search(), 8)
+        }
+        cap::NAME => {
+            let ch = cap::Challenge::parse(
+                r#"{"challenge":{"c":1,"s":32,"d":16},"token":"grindstone-bench-token"}"#,
+            )
+            .map_err(|e| e.to_string())?;
+            decimal_job(&ch.search(1), 8)
+        }
+        altcha::NAME => {
+            // An exact-match digest no number reaches, over 0..=maxnumber.
+            let ch = altcha::Challenge::parse(&format!(
+                r#"{{"algorithm":"SHA-256","challenge":"{}","maxnumber":{},"salt":"grindstone-bench?expires=4102444800&","signature":"00"}}"#,
+                "f".repeat(64),
+                altcha::MAX_NUMBER
+            ))
+            .map_err(|e| e.to_string())?;
+            decimal_job(&ch.search().expect("SHA-256 has a job"), 8)
+        }
+        go_away::NAME => {
+            let ch = go_away::Challenge::from_key(b"grindstone-bench", 64);
+            Ok((ch.job().map_err(|e| e.to_string())?, ch.challenge.to_vec()))
+        }
         other => Err(format!(
-            "unknown scheme {other:?} (known: {}, {})",
-            sha256_bits::NAME,
-            hashcash::NAME
+            "unknown scheme {other:?} (known: {})",
+            SCHEMES.join(", ")
         )),
     }
 }
 
+/// The randomData of the Anubis bench job (128 hex characters).
+pub const BENCH_RANDOM_DATA: &str = "4f2b1c8d9e0a7b6c5d4e3f201918171615141312111009080706050403020100ffeeddccbbaa99887766554433221100aabbccddeeff00112233445566778899";
+
+/// The job of a decimal search for `digits`-digit numbers, and its prefix.
+fn decimal_job(s: &DecimalSearch, digits: usize) -> Result<(Job, Vec<u8>), String> {
+    let jobs = s.jobs().map_err(|e| e.to_string())?;
+    let job = jobs
+        .get(digits - 1)
+        .ok_or_else(|| format!("no {digits}-digit job"))?
+        .clone();
+    Ok((job, s.prefix.clone()))
+}
+
 /// Schemes with a bench job.
-pub const SCHEMES: &[&str] = &[sha256_bits::NAME, hashcash::NAME];
+pub const SCHEMES: &[&str] = &[
+    sha256_bits::NAME,
+    hashcash::NAME,
+    anubis::NAME,
+    mcaptcha::NAME,
+    cap::NAME,
+    altcha::NAME,
+    go_away::NAME,
+];

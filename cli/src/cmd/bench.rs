@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::anyhow;
 use grindstone::Engine;
 use grindstone::core::fixtures;
-use grindstone::core::schemes::sha256_bits;
+use grindstone::core::schemes::{hashcash, sha256_bits};
 use grindstone::core::{HashAlg, Job};
 use grindstone::cpu::{self, Backend, SearchOptions, Stop, default_threads};
 use serde_json::json;
@@ -19,7 +19,9 @@ use super::{CmdResult, bad, si};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Scheme of the bench job: sha256-bits (32-character salt) or hashcash.
+    /// Scheme of the bench job: sha256-bits (32-character salt), hashcash, or a peer
+    /// scheme's job as its solver plans it: anubis, mcaptcha, cap, altcha (8-digit
+    /// numbers), go-away.
     #[arg(long, default_value = sha256_bits::NAME)]
     pub scheme: String,
     /// How long each measurement runs.
@@ -207,6 +209,12 @@ pub fn run(a: Args) -> CmdResult {
         BenchBackend::All => (true, Engine::Auto, None),
         BenchBackend::One(b) => (false, b.engine, b.kernel),
     };
+    if engine == Engine::Hybrid && ![sha256_bits::NAME, hashcash::NAME].contains(&&*a.scheme) {
+        return Err(bad(anyhow!(
+            "--backend hybrid benches the solver of sha256-bits and hashcash, not {}",
+            a.scheme
+        )));
+    }
     let device = matches!(engine, Engine::Gpu | Engine::Hybrid);
     let backends = match (all, forced) {
         (true, _) => Backend::available(),
