@@ -4,7 +4,7 @@
 # 1 thread and for every logical CPU. Reports ms/challenge for each and the ratio
 # (pow-buster time / grind time: above 1 means grind is faster).
 #
-#   bench/scripts/pow_buster.sh                      # anubis d=6, go-away d=22, mcaptcha
+#   bench/scripts/pow_buster.sh                      # anubis d=6, go-away d=26, mcaptcha 5e7
 #   N=60 SCHEMES="anubis" bench/scripts/pow_buster.sh
 #
 # pow-buster is installed once into target/pow-buster (not a dependency; never in CI):
@@ -18,8 +18,8 @@ cd "$(dirname "$0")/../.."
 N=${N:-60}
 SCHEMES=${SCHEMES:-"anubis go-away mcaptcha"}
 ANUBIS_D=${ANUBIS_D:-6}
-GOAWAY_D=${GOAWAY_D:-22}
-MCAPTCHA_D=${MCAPTCHA_D:-5000000}
+GOAWAY_D=${GOAWAY_D:-26}
+MCAPTCHA_D=${MCAPTCHA_D:-50000000}
 root=${POW_BUSTER_ROOT:-target/pow-buster}
 pb="$root/bin/pow-buster"
 if [ ! -x "$pb" ]; then

@@ -67,7 +67,7 @@ try {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.goto(`http://127.0.0.1:${server.address().port}/?ms=${ms}`);
-  await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 120_000 });
+  await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 120_000, polling: 250 });
   const result = await page.evaluate(() => window.__result);
   await page.screenshot({ path: shot });
   console.log(JSON.stringify({ ...result, errors }));
