@@ -177,6 +177,12 @@ fn go_away_cli() {
     // More work asked than done: refused; not hex: bad input.
     let harder = json!({"token": token, "difficulty": 64, "challenge": served["challenge"]});
     assert_eq!(verify_cli("go-away", &harder.to_string(), &[]), 1);
+    // Without a difficulty: the runtime's default, 20.
+    let default_d = json!({"token": token});
+    assert_eq!(
+        verify_cli("go-away", &default_d.to_string(), &["--secret", key]),
+        0
+    );
     let garbage = json!({"token": "xyz", "difficulty": 20});
     assert_eq!(
         verify_cli("go-away", &garbage.to_string(), &["--secret", key]),

@@ -389,6 +389,21 @@ mod altcha_v2_vectors {
             !v(server, &key.to_uppercase(), Some(ks)),
             "lowercase hex only"
         );
+        assert!(!v(server, &key, Some(b"")), "an empty key secret");
+        // An empty keySignature is falsy in JavaScript: altcha-lib re-derives, so the
+        // colliding counter passes even with the key secret.
+        p["keySignature"] = "".into();
+        let sig = altcha_v2::sign(p.as_object().unwrap(), b"s", "SHA-256").unwrap();
+        let ch =
+            Challenge::from_value(&serde_json::json!({"parameters": p, "signature": sig})).unwrap();
+        assert!(altcha_v2::verify(&ch, other, &other_key, b"s", Some(ks), "SHA-256", 0.0).is_ok());
+        // Any other truthy non-string can never match.
+        p["keySignature"] = 1.into();
+        let sig = altcha_v2::sign(p.as_object().unwrap(), b"s", "SHA-256").unwrap();
+        let ch =
+            Challenge::from_value(&serde_json::json!({"parameters": p, "signature": sig})).unwrap();
+        assert!(altcha_v2::verify(&ch, server, &key, b"s", Some(ks), "SHA-256", 0.0).is_err());
+        assert!(altcha_v2::verify(&ch, server, &key, b"s", None, "SHA-256", 0.0).is_ok());
     }
 }
 
@@ -436,5 +451,87 @@ mod go_away_vectors {
         let mut wrong = served.clone();
         wrong["target"] = go_away::target_hex(19).into();
         assert!(Challenge::parse(&wrong.to_string()).is_err());
+    }
+}
+
+/// ALTCHA v1 verification read as altcha-lib reads it, and stricter where altcha-lib's
+/// string concatenation would let a client move the salt's `expires` into the number.
+mod altcha_v1_reading {
+    use grindstone_core::VerifyError;
+    use grindstone_core::schemes::altcha::{self, Algorithm};
+    use serde_json::json;
+
+    fn payload(salt: &str, number: serde_json::Value, key: &[u8]) -> serde_json::Value {
+        let n = match &number {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let salt_amp = if salt.ends_with('&') {
+            salt.to_string()
+        } else {
+            format!("{salt}&")
+        };
+        let challenge = Algorithm::Sha256.hex(format!("{salt_amp}{n}").as_bytes());
+        let signature = Algorithm::Sha256.hmac_hex(key, challenge.as_bytes());
+        json!({"algorithm": "SHA-256", "challenge": challenge, "number": number, "salt": salt, "signature": signature})
+    }
+
+    fn verify(p: &serde_json::Value, now: i64) -> Result<(), VerifyError> {
+        altcha::verify(
+            &altcha::parse_payload(&p.to_string()).unwrap(),
+            b"k",
+            Some(now),
+        )
+    }
+
+    #[test]
+    fn expiry_spliced_into_the_number_is_refused() {
+        let p = payload("s?foo=1&expires=1000&", json!(7), b"k");
+        assert!(
+            matches!(verify(&p, 2000), Err(VerifyError::Rejected(_))),
+            "expired"
+        );
+        // The same hash with `expires` moved into a string number: altcha-lib would
+        // accept it (no `expires` left in the salt); grind refuses the number.
+        let mut spliced = p.clone();
+        spliced["salt"] = "s?foo=1&".into();
+        spliced["number"] = "expires=1000&7".into();
+        assert!(matches!(
+            verify(&spliced, 2000),
+            Err(VerifyError::Malformed(_))
+        ));
+        assert!(verify(&payload("s?x=1&", json!("7"), b"k"), 2000).is_ok());
+    }
+
+    #[test]
+    fn expires_as_altcha_lib_reads_it() {
+        for (salt, now, ok) in [
+            ("s?expires=3000&", 2000, true),
+            ("s?expires=1000&", 2000, false),
+            ("s?expire=1000&", 2000, false),
+            ("s?expires=&expire=1000&", 2000, false),
+            ("s?expires=%31000&", 2000, false),
+            ("s?expires=1000&expires=3000&", 2000, true),
+            ("s?expires=3000abc&", 2000, true),
+            ("s?expires=abc&", 2000, false),
+            ("s?other=1&", 2000, true),
+        ] {
+            let p = payload(salt, json!(5), b"k");
+            assert_eq!(verify(&p, now).is_ok(), ok, "{salt}");
+        }
+    }
+
+    #[test]
+    fn exact_hex_and_the_default_algorithm() {
+        let p = payload("s&", json!(5), b"k");
+        let mut upper = p.clone();
+        upper["challenge"] = p["challenge"].as_str().unwrap().to_uppercase().into();
+        assert!(verify(&upper, 0).is_err(), "altcha-lib compares with ===");
+        let mut upper_sig = p.clone();
+        upper_sig["signature"] = p["signature"].as_str().unwrap().to_uppercase().into();
+        assert!(verify(&upper_sig, 0).is_err());
+        let mut no_alg = p.clone();
+        no_alg.as_object_mut().unwrap().remove("algorithm");
+        assert!(verify(&no_alg, 0).is_ok(), "SHA-256 by default");
     }
 }

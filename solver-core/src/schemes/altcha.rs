@@ -111,6 +111,10 @@ pub struct Challenge {
     pub signature: String,
 }
 
+fn default_algorithm() -> String {
+    "SHA-256".into()
+}
+
 fn default_max() -> u64 {
     1_000_000
 }
@@ -118,7 +122,8 @@ fn default_max() -> u64 {
 /// The payload a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payload {
-    /// As in the challenge.
+    /// As in the challenge (absent: `SHA-256`, altcha-lib's default).
+    #[serde(default = "default_algorithm")]
     pub algorithm: String,
     /// As in the challenge.
     pub challenge: String,
@@ -135,7 +140,9 @@ pub struct Payload {
 
 /// A payload's `number` as altcha-lib reads it: the server hashes `salt + number` with
 /// JavaScript's string concatenation, so a JSON string (`"7"`) counts as its text and a
-/// JSON number as JavaScript prints it (`7.0` is `7`).
+/// JSON number as JavaScript prints it (`7.0` is `7`). Unlike altcha-lib, a string
+/// number must be decimal digits ([`verify`] refuses other text): otherwise a client
+/// could move the salt's tail, `expires` included, into the number and keep the hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Number {
     /// A JSON integer.
@@ -293,13 +300,47 @@ pub fn verify_answer(input: &str, key: &[u8], now: i64) -> Result<Value, VerifyE
     Ok(serde_json::json!({"valid": true, "scheme": NAME, "number": p.number}))
 }
 
-/// The `expires` parameter (Unix seconds) of a salt `...?expires=N&...`.
-pub fn salt_expires(salt: &str) -> Option<i64> {
-    let (_, q) = salt.split_once('?')?;
-    q.split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == "expires")
-        .and_then(|(_, v)| v.parse().ok())
+/// The `expires` parameter of a salt `...?expires=N&...` as altcha-lib reads it: the
+/// query after the first `?`, form-decoded, the last of repeated names, `expires` or else
+/// `expire` (when `expires` is absent or empty), as JavaScript's `parseInt`. `None`: no
+/// such parameter; `Some(None)`: present but not a number (altcha-lib refuses those).
+pub fn salt_expires(salt: &str) -> Option<Option<i64>> {
+    let q = salt.split('?').nth(1).unwrap_or("");
+    let mut expires = None;
+    let mut expire = None;
+    for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+        match &*k {
+            "expires" => expires = Some(v.into_owned()),
+            "expire" => expire = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let v = expires.filter(|v| !v.is_empty()).or(expire)?;
+    if v.is_empty() {
+        return None;
+    }
+    Some(parse_int_js(&v))
+}
+
+/// JavaScript's `parseInt(s, 10)` where it is a whole number of seconds that a `Date`
+/// can hold (|ms| <= 8.64e15), else `None`: leading white space, an optional sign, the
+/// digits up to the first other character.
+fn parse_int_js(s: &str) -> Option<i64> {
+    let t = s.trim_start();
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = &t[..t.bytes().take_while(u8::is_ascii_digit).count()];
+    if digits.is_empty() {
+        return None;
+    }
+    let n: i64 = digits
+        .parse()
+        .ok()
+        .filter(|&n: &i64| n <= 8_640_000_000_000)?;
+    Some(if neg { -n } else { n })
 }
 
 /// Verifies a payload as `altcha-lib` `verifySolution` does: not expired (when the salt
@@ -307,10 +348,21 @@ pub fn salt_expires(salt: &str) -> Option<i64> {
 /// `salt + number`, and the signature is the HMAC of the challenge under `key`.
 pub fn verify(p: &Payload, key: &[u8], now: Option<i64>) -> Result<(), VerifyError> {
     let alg = Algorithm::parse(&p.algorithm)?;
-    if let (Some(exp), Some(now)) = (salt_expires(&p.salt), now)
-        && now > exp
+    if let (Some(exp), Some(now)) = (salt_expires(&p.salt), now) {
+        // altcha-lib: expired when `expires * 1000 < Date.now()`; unreadable counts too.
+        match exp {
+            Some(exp) if exp >= now => {}
+            Some(exp) => return Err(Rejection::ChallengeExpired(exp).into()),
+            None => return Err(Rejection::ChallengeExpired(0).into()),
+        }
+    }
+    if let Number::Text(t) = &p.number
+        && (t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err(Rejection::ChallengeExpired(exp).into());
+        return Err(Error::Json(format!(
+            "altcha payload: number {t:?} is not decimal digits"
+        ))
+        .into());
     }
     // altcha-lib recreates the challenge from the salt, which it makes end with '&'.
     let salt = if p.salt.ends_with('&') {
@@ -319,7 +371,8 @@ pub fn verify(p: &Payload, key: &[u8], now: Option<i64>) -> Result<(), VerifyErr
         format!("{}&", p.salt)
     };
     let challenge = alg.hex(format!("{salt}{}", p.number.text()).as_bytes());
-    if challenge != p.challenge.to_ascii_lowercase() {
+    // altcha-lib compares with `===`: the lower-case hex it computes.
+    if challenge != p.challenge {
         return Err(Rejection::WrongDigest {
             expected: challenge,
             got: p.challenge.clone(),
@@ -327,7 +380,7 @@ pub fn verify(p: &Payload, key: &[u8], now: Option<i64>) -> Result<(), VerifyErr
         .into());
     }
     let sig = alg.hmac_hex(key, challenge.as_bytes());
-    if !constant_eq(sig.as_bytes(), p.signature.to_ascii_lowercase().as_bytes()) {
+    if !constant_eq(sig.as_bytes(), p.signature.as_bytes()) {
         return Err(Rejection::BadSignature.into());
     }
     Ok(())

@@ -134,9 +134,13 @@ impl Challenge {
         }
         let memory_cost = uint(&parameters, "memoryCost")?;
         let parallelism = uint(&parameters, "parallelism")?.unwrap_or(1);
+        // Overflow reads as over the limit.
         let memory = match kdf {
-            Kdf::Scrypt => 128 * cost * memory_cost.unwrap_or(0) * parallelism,
-            Kdf::Argon2id => 1024 * memory_cost.unwrap_or(0),
+            Kdf::Scrypt => 128u64
+                .saturating_mul(cost)
+                .saturating_mul(memory_cost.unwrap_or(0))
+                .saturating_mul(parallelism),
+            Kdf::Argon2id => 1024u64.saturating_mul(memory_cost.unwrap_or(0)),
             _ => 0,
         };
         if matches!(kdf, Kdf::Sha(_) | Kdf::Pbkdf2(_)) && cost > MAX_ITERATIONS {
@@ -355,7 +359,18 @@ pub fn verify(
         }
         .into());
     }
-    let key_signature = ch.parameters.get("keySignature").and_then(Value::as_str);
+    // altcha-lib takes the key-signature path when `keySignature` is truthy (a
+    // non-empty string; any other truthy value can never match) and it holds the secret.
+    let key_signature = match ch.parameters.get("keySignature") {
+        None | Some(Value::Null | Value::Bool(false)) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => Some(""),
+    };
+    if key_secret.is_some_and(<[u8]>::is_empty) {
+        return Err(bad("the key-signature secret is empty").into());
+    }
     if let (Some(ks), Some(key_signature)) = (key_secret, key_signature) {
         let key = hex::decode(derived_key).map_err(bad)?;
         if !constant_eq(&hmac_hex(hmac_alg, ks, &key)?, key_signature) {

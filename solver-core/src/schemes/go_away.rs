@@ -9,7 +9,8 @@
 //! `{path}/verify-challenge`. The server decodes the token, requires the bytes before the
 //! last 8 to be exactly `c`, and counts the leading zero bits of `SHA-256(token bytes)`:
 //! at least `d` passes. Any 8 bytes are accepted, so grind's nonce is 8 characters of
-//! `0-9A-Za-z-_` (2^48 candidates), which the lane kernels search like any other job.
+//! `0-9A-Za-z-_` (2^48 candidates, which the lane kernels search like any other job;
+//! enough below about 44 bits, far beyond what a page asks).
 
 use serde_json::{Value, json};
 use sha2::Digest as _;
@@ -145,7 +146,13 @@ impl Challenge {
             return Err(bad("token shorter than 8 bytes").into());
         }
         let (c, _) = b.split_at(b.len() - NONCE_LEN);
-        if c != self.challenge {
+        // Constant time, like the runtime's `subtle.ConstantTimeCompare`.
+        let differs = c.len() != self.challenge.len()
+            || c.iter()
+                .zip(self.challenge)
+                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                != 0;
+        if differs {
             return Err(Rejection::WrongDigest {
                 expected: hex::encode(self.challenge),
                 got: hex::encode(c),
@@ -164,13 +171,21 @@ impl Challenge {
     }
 }
 
-/// Verifies an answer `{"token", "difficulty", "challenge"?}` (what `grind solve --scheme
-/// go-away` prints, plus the challenge): with `key` (the server's secret key, base64 as
-/// in go-away's state) the challenge is derived as the server does; without it the
+/// The runtime's difficulty when the rule sets none.
+pub const DEFAULT_DIFFICULTY: u32 = 20;
+
+/// Verifies an answer `{"token", "difficulty"?, "challenge"?}` (what `grind solve --scheme
+/// go-away` prints, plus the challenge; `difficulty` defaults to the runtime's 20): with
+/// `key_b64` (the runtime's challenge key in base64: the per-request `Key` go-away
+/// derives in `lib/challenge/key.go` from the client's network prefix, headers, expiry
+/// and its private key) the challenge is derived as the runtime does; without it the
 /// answer's `challenge` is taken as given.
 pub fn verify_answer(input: &str, key_b64: Option<&[u8]>) -> Result<Value, VerifyError> {
     let v: Value = serde_json::from_str(input).map_err(bad)?;
-    let difficulty = difficulty_of(v.get("difficulty").unwrap_or(&Value::Null))?;
+    let difficulty = match v.get("difficulty") {
+        None => DEFAULT_DIFFICULTY,
+        Some(d) => difficulty_of(d)?,
+    };
     let token = v
         .get("token")
         .and_then(Value::as_str)
@@ -180,7 +195,7 @@ pub fn verify_answer(input: &str, key_b64: Option<&[u8]>) -> Result<Value, Verif
             use base64::Engine as _;
             let key = base64::engine::general_purpose::STANDARD
                 .decode(k)
-                .map_err(|_| bad("--secret must be the server key in base64"))?;
+                .map_err(|_| bad("--secret must be the challenge key in base64"))?;
             Challenge::from_key(&key, difficulty)
         }
         None => Challenge {
