@@ -84,11 +84,12 @@ pub const BENCH_RANDOM_DATA: &str = "4f2b1c8d9e0a7b6c5d4e3f201918171615141312111
 
 /// The job of a decimal search for `digits`-digit numbers, and its prefix.
 fn decimal_job(s: &DecimalSearch, digits: usize) -> Result<(Job, Vec<u8>), String> {
-    let jobs = s.jobs().map_err(|e| e.to_string())?;
-    let job = jobs
-        .get(digits - 1)
-        .ok_or_else(|| format!("no {digits}-digit job"))?
-        .clone();
+    let job = s
+        .jobs()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|j| j.nonce().width == digits)
+        .ok_or_else(|| format!("no {digits}-digit job"))?;
     Ok((job, s.prefix.clone()))
 }
 

@@ -9,8 +9,6 @@
 //!
 //! ALTCHA v2 (key-derivation challenges) is not implemented.
 
-use std::fmt;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, KeyInit, Mac};
@@ -139,15 +137,15 @@ pub struct Payload {
 }
 
 /// A payload's `number` as altcha-lib reads it: the server hashes `salt + number` with
-/// JavaScript's string concatenation, so a JSON string (`"7"`) counts as its text and a
-/// JSON number as JavaScript prints it (`7.0` is `7`). Unlike altcha-lib, a string
-/// number must be decimal digits ([`verify`] refuses other text): otherwise a client
-/// could move the salt's tail, `expires` included, into the number and keep the hash.
+/// JavaScript's string concatenation, so a JSON string of digits (`"7"`, `"07"`) counts
+/// as its text and an integral JSON number as JavaScript prints it (`7.0` is `7`).
+/// Unlike altcha-lib, anything else is malformed: a string with other characters could
+/// carry the salt's tail, `expires` included, and keep the hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Number {
     /// A JSON integer.
     Int(u64),
-    /// A JSON string, hashed verbatim.
+    /// A JSON string of decimal digits, hashed verbatim.
     Text(String),
 }
 
@@ -158,12 +156,6 @@ impl Number {
             Number::Int(n) => n.to_string(),
             Number::Text(t) => t.clone(),
         }
-    }
-}
-
-impl fmt::Display for Number {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text())
     }
 }
 
@@ -180,24 +172,21 @@ impl<'de> Deserialize<'de> for Number {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         match Value::deserialize(d)? {
-            Value::String(t) => Ok(Number::Text(t)),
-            Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    return Ok(Number::Int(u));
-                }
-                // JavaScript prints an integral float below 1e21 as the integer; a negative
-                // or fractional number can never be a solution, but it is an answer, not
-                // malformed input, so it keeps its JavaScript text.
-                match n.as_f64() {
-                    Some(f) if f.fract() == 0.0 && f.abs() < 1e21 => {
-                        Ok(Number::Text(format!("{}", f as i128)))
-                    }
-                    Some(f) if f.is_finite() => Ok(Number::Text(f.to_string())),
-                    _ => Err(D::Error::custom("number out of range")),
-                }
+            Value::String(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(Number::Text(t))
             }
+            Value::Number(n) => n
+                .as_u64()
+                // An integral float JavaScript prints as the integer (`7.0`).
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && (0.0..1e19).contains(f))
+                        .map(|f| f as u64)
+                })
+                .map(Number::Int)
+                .ok_or_else(|| D::Error::custom(format!("number {n} is not a whole number"))),
             other => Err(D::Error::custom(format!(
-                "number must be a JSON number or string, not {other}"
+                "number must be an integer or a string of decimal digits, not {other}"
             ))),
         }
     }
@@ -356,14 +345,6 @@ pub fn verify(p: &Payload, key: &[u8], now: Option<i64>) -> Result<(), VerifyErr
             None => return Err(Rejection::ChallengeExpired(0).into()),
         }
     }
-    if let Number::Text(t) = &p.number
-        && (t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(Error::Json(format!(
-            "altcha payload: number {t:?} is not decimal digits"
-        ))
-        .into());
-    }
     // altcha-lib recreates the challenge from the salt, which it makes end with '&'.
     let salt = if p.salt.ends_with('&') {
         p.salt.clone()
@@ -380,14 +361,10 @@ pub fn verify(p: &Payload, key: &[u8], now: Option<i64>) -> Result<(), VerifyErr
         .into());
     }
     let sig = alg.hmac_hex(key, challenge.as_bytes());
-    if !constant_eq(sig.as_bytes(), p.signature.as_bytes()) {
+    if !super::constant_eq(sig.as_bytes(), p.signature.as_bytes()) {
         return Err(Rejection::BadSignature.into());
     }
     Ok(())
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Reads `{"challenge": {...}}` wrappers some servers use.

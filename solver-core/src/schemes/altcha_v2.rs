@@ -21,6 +21,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value, json};
 
+use super::constant_eq;
 use crate::error::{Error, Rejection, VerifyError};
 
 /// Scheme name.
@@ -344,7 +345,7 @@ pub fn verify(
     }
     let sig = ch.signature.as_deref().ok_or(Rejection::BadSignature)?;
     let want = sign(&ch.parameters, secret, hmac_alg)?;
-    if !constant_eq(&want, sig) {
+    if !constant_eq(want.as_bytes(), sig.as_bytes()) {
         return Err(Rejection::BadSignature.into());
     }
     if derived_key.is_empty()
@@ -373,7 +374,10 @@ pub fn verify(
     }
     if let (Some(ks), Some(key_signature)) = (key_secret, key_signature) {
         let key = hex::decode(derived_key).map_err(bad)?;
-        if !constant_eq(&hmac_hex(hmac_alg, ks, &key)?, key_signature) {
+        if !constant_eq(
+            hmac_hex(hmac_alg, ks, &key)?.as_bytes(),
+            key_signature.as_bytes(),
+        ) {
             return Err(Rejection::WrongDigest {
                 expected: "the key the server derived (keySignature)".into(),
                 got: derived_key.to_string(),
@@ -392,14 +396,6 @@ pub fn verify(
         .into());
     }
     Ok(())
-}
-
-fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// Verifies an answer as `altcha-lib` does (see [`verify`], HMAC-SHA-256), from a payload

@@ -39,13 +39,15 @@ pub struct Challenge {
     pub difficulty: u32,
 }
 
-/// The browser's target for `difficulty`: `difficulty` zero bits, then ones (hex).
+/// The browser's target for `difficulty`: `difficulty` zero bits, then ones (hex): the
+/// largest digest the job's [`Target`] accepts.
 pub fn target_hex(difficulty: u32) -> String {
-    // Bit by bit, as the runtime builds it.
-    let t: Vec<u8> = (0..32u32)
-        .map(|i| (0..8).fold(0u8, |acc, j| (acc << 1) | u8::from(8 * i + j >= difficulty)))
-        .collect();
-    hex::encode(t)
+    let max = Target::leading_zero_bits(difficulty).max();
+    hex::encode(
+        max.iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect::<Vec<u8>>(),
+    )
 }
 
 fn difficulty_of(v: &Value) -> Result<u32, Error> {
@@ -130,10 +132,11 @@ impl Challenge {
     /// without the page-specific fields (`__goaway_challenge`, `__goaway_redirect`,
     /// `__goaway_id`).
     pub fn answer(&self, nonce: &[u8], elapsed_ms: u64) -> Value {
+        let token = self.token(nonce);
         json!({
-            "token": self.token(nonce),
+            "token": token,
             "difficulty": self.difficulty,
-            "query": {"__goaway_token": self.token(nonce), "__goaway_elapsedTime": elapsed_ms},
+            "query": {"__goaway_token": token, "__goaway_elapsedTime": elapsed_ms},
         })
     }
 
@@ -147,12 +150,7 @@ impl Challenge {
         }
         let (c, _) = b.split_at(b.len() - NONCE_LEN);
         // Constant time, like the runtime's `subtle.ConstantTimeCompare`.
-        let differs = c.len() != self.challenge.len()
-            || c.iter()
-                .zip(self.challenge)
-                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-                != 0;
-        if differs {
+        if !super::constant_eq(c, &self.challenge) {
             return Err(Rejection::WrongDigest {
                 expected: hex::encode(self.challenge),
                 got: hex::encode(c),

@@ -170,6 +170,12 @@ impl FromStr for Scheme {
     }
 }
 
+/// Whether `a` equals `b`, in time that depends on their lengths only (signatures,
+/// challenge bytes).
+pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
+}
+
 /// `text` as JSON, or a parse error naming `scheme`.
 pub(crate) fn parse_json(scheme: &str, text: &str) -> Result<serde_json::Value, crate::Error> {
     serde_json::from_str(text).map_err(|e| crate::Error::Json(format!("{scheme}: {e}")))
