@@ -7,12 +7,11 @@
 use std::time::Duration;
 
 use grindstone_core::clock::Instant;
-
 use grindstone_core::schemes::decimal::DecimalSearch;
 use grindstone_core::schemes::{
     Scheme, Secrets, altcha, altcha_v2, anubis, cap, go_away, mcaptcha,
 };
-use grindstone_core::{Error, Stop, VerifyError};
+use grindstone_core::{Error, Job, Stop, VerifyError};
 use grindstone_cpu::SearchOptions;
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -37,9 +36,18 @@ fn run_decimal(
     search: &SearchOptions,
     timeout: Option<Duration>,
 ) -> Result<(u64, u64), SolveError> {
+    run_jobs(&s.jobs()?, search, timeout)
+}
+
+/// The lowest index of the first job of `jobs` that has a solution, and the hashes spent.
+fn run_jobs(
+    jobs: &[Job],
+    search: &SearchOptions,
+    timeout: Option<Duration>,
+) -> Result<(u64, u64), SolveError> {
     let mut hashes = 0;
-    for job in s.jobs()? {
-        let r = grindstone_cpu::search(&job, search)?;
+    for job in jobs {
+        let r = grindstone_cpu::search(job, search)?;
         hashes += r.hashes;
         match r.outcome {
             grindstone_core::Outcome::Found { index, .. } => return Ok((index, hashes)),
@@ -82,14 +90,8 @@ pub fn solve(scheme: Scheme, input: &str, opts: &SolveOptions) -> Result<PeerSol
         Scheme::GoAway => {
             let ch = go_away::Challenge::parse(input)?;
             let job = ch.job()?;
-            let r = grindstone_cpu::search(&job, &search)?;
-            match r.outcome {
-                grindstone_core::Outcome::Found { index, .. } => (
-                    ch.answer(job.nonce().chars(index).as_bytes(), ms()),
-                    r.hashes,
-                ),
-                o => return Err(SolveError::unsolved(o, r.hashes, opts.timeout)),
-            }
+            let (i, h) = run_jobs(std::slice::from_ref(&job), &search, opts.timeout)?;
+            (ch.answer(job.nonce().chars(i).as_bytes(), ms()), h)
         }
         Scheme::AltchaV2 => {
             let ch = altcha_v2::Challenge::parse(input)?;
