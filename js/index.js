@@ -5,6 +5,7 @@
 // to WebAssembly (SIMD128 where the host has it, scalar otherwise); this file only loads
 // the module, spreads a search over workers and talks HTTP.
 import * as wasm from './pkg/grindstone_wasm.js';
+import { Slices } from './slices.js';
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null;
 
@@ -122,21 +123,12 @@ const yieldNow = isNode
 /** Runs slices on the calling thread, yielding to the event loop before each. */
 class Inline {
   constructor() {
-    this.plan = null;
-    this.spec = null;
+    this.slices = new Slices(wasm);
     this.chunk = 1n << 16n;
   }
   async search(spec, start, end, k) {
     await yieldNow();
-    if (this.spec !== spec) {
-      this.plan?.free();
-      this.plan = wasm.plan(spec);
-      this.spec = spec;
-    }
-    const f = this.plan.search(start, end, k);
-    const out = { hits: Array.from(f.hits), hashes: f.hashes };
-    f.free();
-    return out;
+    return this.slices.search(spec, start, end, k);
   }
   async peer(scheme, input, timeoutMs, signal) {
     await yieldNow();
@@ -144,7 +136,7 @@ class Inline {
     return wasm.solvePeer(scheme, input, timeoutMs);
   }
   close() {
-    this.plan?.free();
+    this.slices.close();
   }
 }
 
@@ -303,7 +295,6 @@ function run(plan, execs, opts) {
   let hits = [];
   let hashes = 0;
   let inFlight = 0;
-  const started = performance.now();
   return new Promise((resolve, reject) => {
     let done = false;
     let timer = null;
@@ -329,7 +320,7 @@ function run(plan, execs, opts) {
       if (next >= bound) {
         if (inFlight > 0) return;
         if (hits.length === k) {
-          finish(null, { hits, hashes, elapsedMs: performance.now() - started, threads: execs.length });
+          finish(null, hits);
         } else {
           finish(new ExhaustedError(`no solution in the nonce space (${hashes} hashes tried)`, hashes));
         }
@@ -366,7 +357,8 @@ function run(plan, execs, opts) {
 }
 
 /**
- * Plans `spec`, searches it and answers the plan's rendered answer (an object). Refuses
+ * Plans `spec`, searches it and answers the plan's rendered answer (an object:
+ * `{nonce, nonces}` plus `verify`, `header` or `meta`, or `{stamp}`). Refuses
  * a challenge above `maxDifficulty` before any work; a gate's challenge is searched no
  * longer than it lives (plus a minute of clock skew), and the timeout counts from here.
  */
@@ -380,6 +372,7 @@ async function solveSpec(spec, opts) {
   } catch (e) {
     rethrow(e);
   }
+  let execs;
   try {
     const bits = Math.log2(plan.expectedHashes);
     if (opts.maxDifficulty != null && bits > opts.maxDifficulty + 1e-9) {
@@ -392,18 +385,17 @@ async function solveSpec(spec, opts) {
       const lives = Math.max(0, plan.expiresAt * 1000 - Date.now() + 60_000);
       timeout = Math.min(timeout ?? MAX_TIMEOUT, lives, MAX_TIMEOUT);
     }
-    const execs = await executors(opts.threads);
+    execs = await executors(opts.threads);
     if (timeout != null) timeout = Math.max(0, timeout - (performance.now() - t0));
-    const r = await run(plan, execs, { ...opts, timeout });
-    if (execs[0] instanceof Inline) execs[0].close();
-    let answer;
+    const hits = await run(plan, execs, { ...opts, timeout });
     try {
-      answer = JSON.parse(plan.answer(BigUint64Array.from(r.hits)));
+      return JSON.parse(plan.answer(BigUint64Array.from(hits)));
     } catch (e) {
       rethrow(e);
     }
-    return { answer, hashes: r.hashes, elapsedMs: r.elapsedMs, threads: r.threads };
   } finally {
+    // The calling thread's plan copy goes with the search (workers keep theirs).
+    if (execs?.[0] instanceof Inline) execs[0].close();
     plan.free();
   }
 }
@@ -431,7 +423,7 @@ export async function solve(challenge, options = {}) {
   const scheme = options?.scheme;
   if (scheme == null || scheme === 'sha256-bits') {
     const text = jsonText(challenge, 'challenge');
-    return (await solveSpec({ kind: 'challenge', challenge: text }, options)).answer.verify;
+    return (await solveSpec({ kind: 'challenge', challenge: text }, options)).verify;
   }
   if (typeof scheme !== 'string') throw new TypeError('scheme must be a string');
   return solvePeer(scheme, jsonText(challenge, 'challenge'), checkOptions(options));
@@ -483,7 +475,7 @@ export async function solveSalt(salt, difficulty, options = {}) {
   if (typeof difficulty !== 'number') throw new TypeError('difficulty must be a number');
   const k = options?.k ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, not ${k}`);
-  const { answer } = await solveSpec({ kind: 'salt', salt, difficulty, k }, options);
+  const answer = await solveSpec({ kind: 'salt', salt, difficulty, k }, options);
   return k === 1 ? answer.nonce : answer.nonces;
 }
 
@@ -513,7 +505,7 @@ export async function solveWwwAuthenticate(value, options = {}) {
   await init();
   const pow = wasm.powChallengeOf(value);
   if (pow == null) throw new TypeError('no PoW challenge in the WWW-Authenticate value');
-  return (await solveSpec({ kind: 'www-authenticate', value: pow }, options)).answer.header;
+  return (await solveSpec({ kind: 'www-authenticate', value: pow }, options)).header;
 }
 
 /**
@@ -523,14 +515,14 @@ export async function solveWwwAuthenticate(value, options = {}) {
  */
 export async function solveRpcError(error, options = {}) {
   const text = jsonText(error, 'error');
-  return (await solveSpec({ kind: 'rpc-error', error: text }, options)).answer.meta;
+  return (await solveSpec({ kind: 'rpc-error', error: text }, options)).meta;
 }
 
 /** Mints a hashcash version-1 stamp for `resource` with `bits` of work, dated today. */
 export async function mintHashcash(resource, bits, options = {}) {
   if (typeof resource !== 'string') throw new TypeError('resource must be a string');
   if (!Number.isInteger(bits) || bits < 0) throw new RangeError('bits must be an integer >= 0');
-  return (await solveSpec({ kind: 'hashcash', resource, bits }, options)).answer.stamp;
+  return (await solveSpec({ kind: 'hashcash', resource, bits }, options)).stamp;
 }
 
 /**
@@ -574,6 +566,8 @@ export async function verifyPeer(scheme, answer, options = {}) {
  */
 export async function hashRate(options = {}) {
   const ms = options.ms ?? 2000;
+  // The workers start before the clock does (their start-up is not hashing time).
+  await executors(options.threads);
   const t0 = performance.now();
   try {
     await solveSpec(
@@ -628,13 +622,13 @@ export function powFetch(options = {}) {
     signal: options.signal,
   });
   let cache = null;
-  const payingFetch = async (input, init) => {
-    await initModule();
+  const payingFetch = async (input, requestInit) => {
+    await init();
     cache ??= new wasm.TokenCache(options.margin ?? 10);
-    if (typeof ReadableStream !== 'undefined' && init?.body instanceof ReadableStream) {
-      return inner(input, init);
+    if (typeof ReadableStream !== 'undefined' && requestInit?.body instanceof ReadableStream) {
+      return inner(input, requestInit);
     }
-    const base = new Request(input, init);
+    const base = new Request(input, requestInit);
     const body =
       base.method === 'GET' || base.method === 'HEAD'
         ? null
@@ -649,7 +643,7 @@ export function powFetch(options = {}) {
       for (const [k, v] of Object.entries(set)) headers.set(k, v);
       if (input instanceof Request) return inner(new Request(base, { headers, body }));
       // The caller's own options (a dispatcher, an agent, ...) go along unchanged.
-      return inner(input, { ...init, headers, body });
+      return inner(input, { ...requestInit, headers, body });
     };
     const keep = (r) => {
       const t = r.headers.get(TOKEN_HEADER);
@@ -681,8 +675,6 @@ export function powFetch(options = {}) {
   return payingFetch;
 }
 
-const initModule = () => init();
-
 /** A signal aborted when any of `signals` is (`undefined` when there are none). */
 function anySignal(signals) {
   const list = signals.filter(Boolean);
@@ -710,11 +702,6 @@ async function paymentChallenge(resp) {
   const pow = v == null ? null : (wasm.powChallengeOf(v) ?? null);
   if (pow == null || resp.status === 402) return pow;
   if (!(resp.headers.get('content-type') ?? '').includes('json')) return null;
-  try {
-    const j = await resp.clone().json();
-    const msgs = Array.isArray(j) ? j : [j];
-    return msgs.some((m) => m?.error?.code === -32042 || m?.error?.code === -32043) ? pow : null;
-  } catch {
-    return null;
-  }
+  const body = new Uint8Array(await resp.clone().arrayBuffer());
+  return wasm.isPaymentError(body) ? pow : null;
 }

@@ -3,6 +3,7 @@
 // coordinator in index.js hands it, one message at a time, and answers each with the
 // confirmed hits and the candidates hashed. Peer schemes are solved here whole.
 import * as wasm from './pkg/grindstone_wasm.js';
+import { Slices } from './slices.js';
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null;
 
@@ -16,8 +17,7 @@ if (isNode) {
   self.onmessage = (e) => handle(e.data);
 }
 
-let plan = null;
-let planSpec = null;
+const slices = new Slices(wasm);
 
 function handle(msg) {
   const { id } = msg;
@@ -27,18 +27,9 @@ function handle(msg) {
         wasm.initSync({ module: msg.module });
         post({ id, ok: true });
         return;
-      case 'search': {
-        if (planSpec !== msg.spec) {
-          plan?.free();
-          plan = null;
-          plan = wasm.plan(msg.spec);
-          planSpec = msg.spec;
-        }
-        const found = plan.search(msg.start, msg.end, msg.k);
-        post({ id, ok: true, hits: Array.from(found.hits), hashes: found.hashes });
-        found.free();
+      case 'search':
+        post({ id, ok: true, ...slices.search(msg.spec, msg.start, msg.end, msg.k) });
         return;
-      }
       case 'peer':
         post({ id, ok: true, result: wasm.solvePeer(msg.scheme, msg.input, msg.timeoutMs) });
         return;

@@ -13,8 +13,8 @@
 
 use grindstone_core::schemes::gate::{self, GateChallenge};
 pub use grindstone_core::schemes::gate::{
-    SOLUTION_HEADER, TOKEN_HEADER, TokenInfo, is_pow_challenge, pow_challenge_in_list,
-    scope_of_request, token_info,
+    SOLUTION_HEADER, TOKEN_HEADER, TokenInfo, is_payment_error, is_pow_challenge,
+    pow_challenge_in_list, scope_of_request, token_info,
 };
 
 use crate::{Challenge, SolveError, SolveOptions, Solved, solve};

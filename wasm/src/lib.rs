@@ -65,25 +65,49 @@ fn one() -> u32 {
     1
 }
 
-/// How hits become the answer.
-enum Render {
-    Verify(ChallengeMsg, Sha256Bits),
-    Nonces(Sha256Bits),
-    Header(GateChallenge, Sha256Bits),
-    Meta(GateChallenge, Sha256Bits),
-    Stamp(MintPlan),
+/// What the nonces of a `sha256-bits` search answer.
+enum Answer {
+    /// The captcha-mcp `verify` request.
+    Verify(ChallengeMsg),
+    /// The nonces alone.
+    Nonces,
+    /// The `X-PoW-Solution` value.
+    Header(GateChallenge),
+    /// The `params._meta` entry.
+    Meta(GateChallenge),
+}
+
+/// The search behind a plan.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per solve, never in a collection"
+)]
+enum Search {
+    /// `sha256-bits` nonces, answered as `answer` says.
+    Pow {
+        challenge: Sha256Bits,
+        plan: sha256_bits::Plan,
+        answer: Answer,
+    },
+    /// A hashcash stamp of `bits`.
+    Stamp { bits: u32, plan: MintPlan },
+}
+
+impl Search {
+    fn pow(challenge: Sha256Bits, answer: Answer) -> Self {
+        Search::Pow {
+            plan: challenge.plan(),
+            challenge,
+            answer,
+        }
+    }
 }
 
 /// A planned search: one job over a range of nonce indices, `k` solutions wanted.
 #[wasm_bindgen]
 pub struct Plan {
     spec: String,
-    job: Job,
-    nonce: Option<sha256_bits::Plan>,
-    render: Render,
-    k: u32,
-    expected: f64,
-    expires_at: Option<i64>,
+    search: Search,
 }
 
 /// Bad input: a `TypeError`.
@@ -116,14 +140,13 @@ fn json_value(v: Value) -> Result<Value, JsValue> {
 #[wasm_bindgen]
 pub fn plan(spec: &str) -> Result<Plan, JsValue> {
     let parsed: Spec = serde_json::from_str(spec).map_err(|e| bad(format!("spec: {e}")))?;
-    // Expected hashes of a stamp (the other plans read theirs from the challenge).
-    let mut stamp_bits = 0.0_f64;
-    let (render, spec) = match parsed {
+    let pow = |ch: GateChallenge, answer: fn(GateChallenge) -> Answer| -> Result<_, JsValue> {
+        Ok(Search::pow(ch.pow().map_err(bad)?, answer(ch)))
+    };
+    let search = match parsed {
         Spec::Challenge { challenge } => {
-            let text = json_value(challenge)?.to_string();
-            let msg = ChallengeMsg::parse(&text).map_err(bad)?;
-            let c = msg.challenge().map_err(bad)?;
-            (Render::Verify(msg, c), spec.to_string())
+            let msg = ChallengeMsg::parse(&json_value(challenge)?.to_string()).map_err(bad)?;
+            Search::pow(msg.challenge().map_err(bad)?, Answer::Verify(msg))
         }
         Spec::Salt {
             salt,
@@ -134,18 +157,16 @@ pub fn plan(spec: &str) -> Result<Plan, JsValue> {
                 .and_then(|d| Sha256Bits::new(&salt, d))
                 .and_then(|c| c.with_solutions(k))
                 .map_err(bad)?;
-            (Render::Nonces(c), spec.to_string())
+            Search::pow(c, Answer::Nonces)
         }
-        Spec::WwwAuthenticate { value } => {
-            let ch = gate::parse_www_authenticate(&value).map_err(bad)?;
-            let c = ch.pow().map_err(bad)?;
-            (Render::Header(ch, c), spec.to_string())
-        }
-        Spec::RpcError { error } => {
-            let ch = gate::challenge_of_rpc_error(&json_value(error)?).map_err(bad)?;
-            let c = ch.pow().map_err(bad)?;
-            (Render::Meta(ch, c), spec.to_string())
-        }
+        Spec::WwwAuthenticate { value } => pow(
+            gate::parse_www_authenticate(&value).map_err(bad)?,
+            Answer::Header,
+        )?,
+        Spec::RpcError { error } => pow(
+            gate::challenge_of_rpc_error(&json_value(error)?).map_err(bad)?,
+            Answer::Meta,
+        )?,
         Spec::Hashcash {
             resource,
             bits,
@@ -160,37 +181,20 @@ pub fn plan(spec: &str) -> Result<Plan, JsValue> {
                 date_width: DateWidth::Day,
                 rand: rand.unwrap_or_else(grindstone::random_rand),
             };
-            stamp_bits = f64::from(req.bits).exp2();
+            // The spec the workers rebuild: with this date and random field.
             let spec = json!({"kind": "hashcash", "resource": req.resource, "bits": req.bits,
                 "date": req.date, "rand": req.rand})
             .to_string();
-            (Render::Stamp(req.plan().map_err(bad)?), spec)
+            let search = Search::Stamp {
+                bits,
+                plan: req.plan().map_err(bad)?,
+            };
+            return Ok(Plan { spec, search });
         }
-    };
-    let (job, nonce, k, expected) = match &render {
-        Render::Verify(_, c) | Render::Nonces(c) | Render::Header(_, c) | Render::Meta(_, c) => {
-            let p = c.plan();
-            (
-                p.job().clone(),
-                Some(p),
-                c.solutions(),
-                c.difficulty().expected_hashes(),
-            )
-        }
-        Render::Stamp(p) => (p.job().clone(), None, 1, stamp_bits),
-    };
-    let expires_at = match &render {
-        Render::Header(ch, _) | Render::Meta(ch, _) => Some(ch.claims.exp),
-        _ => None,
     };
     Ok(Plan {
-        spec,
-        job,
-        nonce,
-        render,
-        k,
-        expected,
-        expires_at,
+        spec: spec.to_string(),
+        search,
     })
 }
 
@@ -215,6 +219,15 @@ impl Found {
     }
 }
 
+impl Plan {
+    fn job(&self) -> &Job {
+        match &self.search {
+            Search::Pow { plan, .. } => plan.job(),
+            Search::Stamp { plan, .. } => plan.job(),
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Plan {
     /// The spec to rebuild this exact plan in a worker (hashcash's date and random field
@@ -226,41 +239,53 @@ impl Plan {
     /// The first nonce index.
     #[wasm_bindgen(getter)]
     pub fn start(&self) -> u64 {
-        self.job.range().start
+        self.job().range().start
     }
     /// One past the last nonce index.
     #[wasm_bindgen(getter)]
     pub fn end(&self) -> u64 {
-        self.job.range().end
+        self.job().range().end
     }
     /// Solutions wanted.
     #[wasm_bindgen(getter)]
     pub fn k(&self) -> u32 {
-        self.k
+        match &self.search {
+            Search::Pow { challenge, .. } => challenge.solutions(),
+            Search::Stamp { .. } => 1,
+        }
     }
     /// Expected hashes for all `k` solutions.
     #[wasm_bindgen(getter, js_name = expectedHashes)]
     pub fn expected_hashes(&self) -> f64 {
-        self.expected
+        match &self.search {
+            Search::Pow { challenge, .. } => challenge.difficulty().expected_hashes(),
+            Search::Stamp { bits, .. } => f64::from(*bits).exp2(),
+        }
     }
     /// When a gate's challenge expires (Unix seconds; a solution after that is refused),
     /// or `undefined`.
     #[wasm_bindgen(getter, js_name = expiresAt)]
     pub fn expires_at(&self) -> Option<f64> {
-        self.expires_at.map(|t| t as f64)
+        match &self.search {
+            Search::Pow {
+                answer: Answer::Header(ch) | Answer::Meta(ch),
+                ..
+            } => Some(ch.claims.exp as f64),
+            _ => None,
+        }
     }
 
     /// Searches `start..end` on the calling thread for its `k` lowest valid indices
     /// (every one confirmed by the core's exact check; `k` at most the plan's).
     pub fn search(&self, start: u64, end: u64, k: u32) -> Result<Found, JsValue> {
-        let k = k.clamp(1, self.k.max(1));
+        let k = k.clamp(1, self.k().max(1));
         let opts = SearchOptions {
             backend: Backend::detect(),
             threads: 1,
             stop: Stop::default(),
         };
         let r =
-            grindstone::cpu::search_many(&self.job, start..end, k as usize, &opts).map_err(bad)?;
+            grindstone::cpu::search_many(self.job(), start..end, k as usize, &opts).map_err(bad)?;
         Ok(Found {
             hits: r.hits.iter().map(|h| h.0).collect(),
             hashes: r.hashes,
@@ -269,46 +294,44 @@ impl Plan {
 
     /// The answer for the `k` lowest hits (JSON): checked again here, whoever found them.
     pub fn answer(&self, hits: Vec<u64>) -> Result<String, JsValue> {
-        if hits.len() != self.k as usize {
-            return Err(bad(format!("{} hits for {} solutions", hits.len(), self.k)));
+        if hits.len() != self.k() as usize {
+            return Err(bad(format!(
+                "{} hits for {} solutions",
+                hits.len(),
+                self.k()
+            )));
         }
-        if let Some(p) = &self.nonce {
-            let nonces: Vec<String> = hits.iter().map(|&i| p.nonce(i)).collect();
-            let c = match &self.render {
-                Render::Verify(_, c)
-                | Render::Nonces(c)
-                | Render::Header(_, c)
-                | Render::Meta(_, c) => c,
-                Render::Stamp(_) => unreachable!("a stamp plan has no nonce plan"),
-            };
-            c.verify_all(&nonces).map_err(bad)?;
-            let mut out = json!({"nonce": nonces[0], "nonces": nonces});
-            match &self.render {
-                Render::Verify(msg, _) => {
-                    out["verify"] =
-                        serde_json::from_str(&msg.verify_msg(&nonces).to_json()).map_err(bad)?;
-                }
-                Render::Header(ch, _) => {
-                    out["header"] = gate::solution_header(ch, &nonces).into();
-                }
-                Render::Meta(ch, _) => {
-                    out["meta"] = gate::MetaCredential::Solution {
-                        challenge: ch.clone(),
-                        nonces,
-                    }
-                    .meta_entry();
-                }
-                Render::Nonces(_) | Render::Stamp(_) => {}
+        let (challenge, plan, answer) = match &self.search {
+            Search::Pow {
+                challenge,
+                plan,
+                answer,
+            } => (challenge, plan, answer),
+            Search::Stamp { plan, .. } => {
+                let stamp = plan.stamp(hits[0]);
+                let parsed = hashcash::Stamp::parse(&stamp).map_err(bad)?;
+                hashcash::check(&parsed, &CheckPolicy::new(unix_now())).map_err(bad)?;
+                return Ok(json!({"stamp": stamp}).to_string());
             }
-            return Ok(out.to_string());
-        }
-        let Render::Stamp(p) = &self.render else {
-            unreachable!("only stamp plans have no nonce plan")
         };
-        let stamp = p.stamp(hits[0]);
-        let parsed = hashcash::Stamp::parse(&stamp).map_err(bad)?;
-        hashcash::check(&parsed, &CheckPolicy::new(unix_now())).map_err(bad)?;
-        Ok(json!({"stamp": stamp}).to_string())
+        let nonces: Vec<String> = hits.iter().map(|&i| plan.nonce(i)).collect();
+        challenge.verify_all(&nonces).map_err(bad)?;
+        let mut out = json!({"nonce": nonces[0], "nonces": nonces});
+        match answer {
+            Answer::Verify(msg) => {
+                out["verify"] = serde_json::to_value(msg.verify_msg(&nonces)).map_err(bad)?;
+            }
+            Answer::Header(ch) => out["header"] = gate::solution_header(ch, &nonces).into(),
+            Answer::Meta(ch) => {
+                out["meta"] = gate::MetaCredential::Solution {
+                    challenge: ch.clone(),
+                    nonces,
+                }
+                .meta_entry();
+            }
+            Answer::Nonces => {}
+        }
+        Ok(out.to_string())
     }
 }
 
@@ -401,6 +424,13 @@ pub fn scope_of_request(body: &[u8]) -> Option<String> {
 #[wasm_bindgen(js_name = powChallengeOf)]
 pub fn pow_challenge_of(value: &str) -> Option<String> {
     client::pow_challenge_in_list(value)
+}
+
+/// Whether a response body is a gate's payment-required JSON-RPC error (a gate set to
+/// answer `200` asks for payment this way).
+#[wasm_bindgen(js_name = isPaymentError)]
+pub fn is_payment_error(body: &[u8]) -> bool {
+    client::is_payment_error(body)
 }
 
 /// The CPU kernel this module runs (`simd128` or `scalar`).

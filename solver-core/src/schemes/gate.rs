@@ -448,6 +448,25 @@ impl MetaCredential {
     }
 }
 
+/// Whether a JSON-RPC answer (one message or a batch) is a gate's payment-required
+/// error ([`PAYMENT_REQUIRED_CODE`] or [`PAYMENT_REFUSED_CODE`]): how a client tells a
+/// gate's `200` that asks for payment (`payment_required_status = 200`) from a `200`
+/// that answered the call.
+pub fn is_payment_error(body: &[u8]) -> bool {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    let is = |m: &serde_json::Value| {
+        m.pointer("/error/code")
+            .and_then(|c| c.as_i64())
+            .is_some_and(|c| c == PAYMENT_REQUIRED_CODE || c == PAYMENT_REFUSED_CODE)
+    };
+    match &v {
+        serde_json::Value::Array(a) => a.iter().any(is),
+        m => is(m),
+    }
+}
+
 /// The challenge of a gate's payment-required JSON-RPC answer: the whole message, its
 /// `error`, or the error's `data` (the first `pow` entry of `challenges`, else `compact`).
 pub fn challenge_of_rpc_error(v: &serde_json::Value) -> Result<GateChallenge, Error> {
@@ -608,6 +627,24 @@ pub fn parse_solution_header(value: &str) -> Result<(GateChallenge, Vec<String>)
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn payment_errors_are_told_from_answers() {
+        use super::is_payment_error;
+        assert!(is_payment_error(
+            br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32042}}"#
+        ));
+        assert!(is_payment_error(
+            br#"[{"id":2,"result":{}},{"id":1,"error":{"code":-32043}}]"#
+        ));
+        assert!(!is_payment_error(
+            br#"{"jsonrpc":"2.0","id":1,"result":{"error":{"code":-32042}}}"#
+        ));
+        assert!(!is_payment_error(
+            br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602}}"#
+        ));
+        assert!(!is_payment_error(b"event: message\ndata: {}"));
+    }
+
     #[test]
     fn the_pow_challenge_of_a_joined_list() {
         let pow = r#"PoW challenge="a.b.c", difficulty=16, algorithm="sha256""#;
