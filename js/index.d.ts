@@ -84,10 +84,14 @@ export function solve(
   challenge: Challenge | string,
   options?: SolveOptions & { scheme?: 'sha256-bits' },
 ): Promise<VerifyRequest>;
-/** Solves a peer scheme's challenge (its own JSON): the peer's own answer. */
+/**
+ * Solves a peer scheme's challenge (its own JSON): the peer's own answer. `lowest`: a
+ * decimal scheme answers the lowest valid number (as the peer's own solver) rather than
+ * the faster layout's number.
+ */
 export function solve(
   challenge: object | string,
-  options: SolveOptions & { scheme: PeerScheme },
+  options: SolveOptions & { scheme: PeerScheme; lowest?: boolean },
 ): Promise<Record<string, unknown>>;
 
 /** A nonce with `difficulty` leading zero bits of SHA-256(salt + nonce). */

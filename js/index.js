@@ -130,10 +130,10 @@ class Inline {
     await yieldNow();
     return this.slices.search(spec, start, end, k);
   }
-  async peer(scheme, input, timeoutMs, signal) {
+  async peer(scheme, input, timeoutMs, lowest, signal) {
     await yieldNow();
     if (signal?.aborted) throw abortReason(signal);
-    return wasm.solvePeer(scheme, input, timeoutMs);
+    return wasm.solvePeer(scheme, input, timeoutMs, lowest);
   }
   close() {
     this.slices.close();
@@ -193,8 +193,8 @@ class Remote {
   search(spec, start, end, k) {
     return this.call({ type: 'search', spec, start, end, k });
   }
-  async peer(scheme, input, timeoutMs) {
-    return (await this.call({ type: 'peer', scheme, input, timeoutMs })).result;
+  async peer(scheme, input, timeoutMs, lowest) {
+    return (await this.call({ type: 'peer', scheme, input, timeoutMs, lowest })).result;
   }
 
   close() {
@@ -257,7 +257,8 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
 function checkOptions(opts) {
   if (opts == null) return {};
   if (typeof opts !== 'object') throw new TypeError('options must be an object');
-  const { timeout, threads, signal, maxDifficulty } = opts;
+  const { timeout, threads, signal, maxDifficulty, lowest } = opts;
+  if (lowest != null && typeof lowest !== 'boolean') throw new TypeError('lowest must be a boolean');
   if (timeout != null && !(typeof timeout === 'number' && timeout >= 0 && timeout <= MAX_TIMEOUT)) {
     throw new RangeError(`timeout must be milliseconds in 0..=${MAX_TIMEOUT}, not ${timeout}`);
   }
@@ -417,7 +418,9 @@ function jsonText(v, what) {
  * serve`'s `/api/challenge`, the MCP `challenge` tool) and the answer is the `verify`
  * request to POST to `/api/verify`. With `scheme` set to `anubis`, `altcha`, `altcha-v2`,
  * `mcaptcha`, `cap` or `go-away`, `challenge` is that tool's challenge and the answer its
- * own answer object.
+ * own answer object. A decimal scheme's number (anubis, mcaptcha, cap) is laid out for
+ * the kernels (a leading 1, zeros, the digits searched; at most 2^53 - 1); `lowest: true`
+ * answers the lowest valid number instead, as the peers' own solvers do.
  */
 export async function solve(challenge, options = {}) {
   const scheme = options?.scheme;
@@ -455,7 +458,10 @@ async function solvePeer(scheme, input, opts) {
   });
   aborted.catch(() => {});
   try {
-    const text = await Promise.race([ex.peer(scheme, input, opts.timeout, opts.signal), aborted]);
+    const text = await Promise.race([
+      ex.peer(scheme, input, opts.timeout, opts.lowest, opts.signal),
+      aborted,
+    ]);
     return JSON.parse(text).response;
   } catch (e) {
     rethrow(e);

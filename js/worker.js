@@ -31,7 +31,7 @@ function handle(msg) {
         post({ id, ok: true, ...slices.search(msg.spec, msg.start, msg.end, msg.k) });
         return;
       case 'peer':
-        post({ id, ok: true, result: wasm.solvePeer(msg.scheme, msg.input, msg.timeoutMs) });
+        post({ id, ok: true, result: wasm.solvePeer(msg.scheme, msg.input, msg.timeoutMs, msg.lowest) });
         return;
       default:
         throw new TypeError(`unknown message ${msg.type}`);

@@ -18,11 +18,12 @@ fn vectors(name: &str) -> Value {
     .unwrap()
 }
 
-fn solve_cli(scheme: &str, input: &Value) -> Value {
-    let o = grind(
-        &["solve", "--scheme", scheme, "-"],
-        Some(&input.to_string()),
-    );
+/// `grind solve --scheme SCHEME [EXTRA...] -` on `input`.
+fn solve_cli(scheme: &str, input: &Value, extra: &[&str]) -> Value {
+    let mut args = vec!["solve", "--scheme", scheme];
+    args.extend(extra);
+    args.push("-");
+    let o = grind(&args, Some(&input.to_string()));
     assert_eq!(code(&o), 0, "{scheme}: {}", stderr(&o));
     serde_json::from_str(&stdout(&o)).unwrap()
 }
@@ -39,7 +40,7 @@ fn anubis_cli() {
     let c = &v["cases"][1];
     let ch = json!({"rules": {"algorithm": "fast", "difficulty": c["difficulty"]},
                     "challenge": {"id": "u-1", "randomData": c["randomData"]}});
-    let r = solve_cli("anubis", &ch);
+    let r = solve_cli("anubis", &ch, &["--lowest"]);
     assert_eq!(r["nonce"].to_string(), c["nonce"].as_str().unwrap());
     assert_eq!(r["response"], c["response"]);
     assert!(
@@ -56,6 +57,14 @@ fn anubis_cli() {
     assert_eq!(verify_cli("anubis", &bad.to_string(), &[]), 1);
     bad["nonce"] = json!("abc");
     assert_eq!(verify_cli("anubis", &bad.to_string(), &[]), 2);
+    // By default the number laid out for the kernels: a leading 1, zeros, the digits
+    // searched (16 digits after Anubis's 128 characters), as valid.
+    let fast = solve_cli("anubis", &ch, &[]);
+    let n = fast["nonce"].as_u64().unwrap();
+    assert!((1_000_000_000_000_000..1 << 53).contains(&n), "{n}");
+    let answer = json!({"randomData": c["randomData"], "difficulty": c["difficulty"],
+                        "nonce": n, "response": fast["response"]});
+    assert_eq!(verify_cli("anubis", &answer.to_string(), &[]), 0);
     // The challenge page itself is accepted.
     let page =
         format!("<html><script id=\"anubis_challenge\" type=\"application/json\">{ch}</script>");
@@ -68,7 +77,7 @@ fn mcaptcha_cli() {
     let v = vectors("mcaptcha_pow_sha256.json");
     for c in v["cases"].as_array().unwrap() {
         let cfg = json!({"string": c["phrase"], "salt": c["salt"], "difficulty_factor": c["difficulty_factor"], "key": "k"});
-        let r = solve_cli("mcaptcha", &cfg);
+        let r = solve_cli("mcaptcha", &cfg, &[]);
         assert_eq!(r["key"], "k");
         assert_eq!(r["string"], c["phrase"]);
         let mut answer = cfg.clone();
@@ -88,7 +97,7 @@ fn mcaptcha_cli() {
 fn cap_cli() {
     let v = vectors("cap.json");
     let c = &v["cases"][0];
-    let r = solve_cli("cap", &c["challenge_response"]);
+    let r = solve_cli("cap", &c["challenge_response"], &["--lowest"]);
     assert_eq!(r["solutions"], c["solutions"]);
     assert_eq!(r["token"], c["challenge_response"]["token"]);
     let mut answer = c["challenge_response"].clone();
@@ -97,6 +106,12 @@ fn cap_cli() {
     assert_eq!(verify_cli("cap", &answer.to_string(), &[]), 0);
     answer["solutions"][0] = json!(1);
     assert_eq!(verify_cli("cap", &answer.to_string(), &[]), 1);
+    // The fast order's solutions verify too; one above 2^53 - 1 (rounded by the
+    // server's JavaScript) is refused as bad input.
+    answer["solutions"] = solve_cli("cap", &c["challenge_response"], &[])["solutions"].clone();
+    assert_eq!(verify_cli("cap", &answer.to_string(), &[]), 0);
+    answer["solutions"][0] = json!(1u64 << 53);
+    assert_eq!(verify_cli("cap", &answer.to_string(), &[]), 2);
     // The vectors' challenges have expired by now: refused as such.
     let mut old = c["challenge_response"].clone();
     old["solutions"] = c["solutions"].clone();
@@ -108,7 +123,7 @@ fn altcha_cli() {
     let v = vectors("altcha.json");
     let secret = v["hmac_secret"].as_str().unwrap();
     for ch in [&v["v1"][0]["challenge"], &v["v1_extra"][0]["challenge"]] {
-        let r = solve_cli("altcha", ch);
+        let r = solve_cli("altcha", ch, &[]);
         assert!(r["number"].is_u64());
         assert_eq!(
             verify_cli("altcha", &r.to_string(), &["--secret", secret]),
@@ -129,7 +144,7 @@ fn altcha_cli() {
     let challenge = Algorithm::Sha512.hex(format!("{salt}777").as_bytes());
     let sig = Algorithm::Sha512.hmac_hex(b"k", challenge.as_bytes());
     let ch = json!({"algorithm": "SHA-512", "challenge": challenge, "maxnumber": 5000, "salt": salt, "signature": sig});
-    let r = solve_cli("altcha", &ch);
+    let r = solve_cli("altcha", &ch, &[]);
     assert_eq!(r["number"], 777);
     assert_eq!(verify_cli("altcha", &r.to_string(), &["--secret", "k"]), 0);
     // An expired salt.
@@ -137,7 +152,7 @@ fn altcha_cli() {
     let challenge = Algorithm::Sha256.hex(format!("{salt}3").as_bytes());
     let sig = Algorithm::Sha256.hmac_hex(b"k", challenge.as_bytes());
     let ch = json!({"algorithm": "SHA-256", "challenge": challenge, "maxnumber": 10, "salt": salt, "signature": sig});
-    let r = solve_cli("altcha", &ch);
+    let r = solve_cli("altcha", &ch, &[]);
     assert_eq!(verify_cli("altcha", &r.to_string(), &["--secret", "k"]), 1);
     // Beyond maxnumber: no solution, exit 1.
     let ch = json!({"algorithm": "SHA-256", "challenge": Algorithm::Sha256.hex(b"x&99"), "maxnumber": 10, "salt": "x&", "signature": "00"});
@@ -150,7 +165,7 @@ fn go_away_cli() {
     let v = vectors("go_away.json");
     let key = v["key_b64"].as_str().unwrap();
     let served = &v["make_challenge"];
-    let r = solve_cli("go-away", served);
+    let r = solve_cli("go-away", served, &[]);
     let token = r["token"].as_str().unwrap();
     assert_eq!(r["query"]["__goaway_token"], token);
     assert!(token.starts_with(served["challenge"].as_str().unwrap()));
@@ -330,7 +345,7 @@ fn altcha_v2_cli() {
             ),
             0
         );
-        let r = solve_cli("altcha-v2", &c["challenge"]);
+        let r = solve_cli("altcha-v2", &c["challenge"], &[]);
         assert_eq!(r["counter"], c["solution"]["counter"], "{}", c["name"]);
         assert_eq!(
             verify_cli("altcha-v2", &r.to_string(), &["--secret", secret]),
@@ -339,7 +354,7 @@ fn altcha_v2_cli() {
         // Tampering with a signed parameter is refused.
         let mut ch = c["challenge"].clone();
         ch["parameters"]["keyPrefix"] = json!("0");
-        let r = solve_cli("altcha-v2", &ch);
+        let r = solve_cli("altcha-v2", &ch, &[]);
         assert_eq!(
             verify_cli("altcha-v2", &r.to_string(), &["--secret", secret]),
             1

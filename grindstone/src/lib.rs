@@ -35,6 +35,7 @@ pub use engine::Engine;
 pub use grindstone_core as core;
 pub use grindstone_cpu as cpu;
 
+use grindstone_core::schemes::decimal::DecimalOrder;
 use grindstone_core::schemes::hashcash::{self, DateWidth, MintRequest};
 use grindstone_core::schemes::sha256_bits::{self, Sha256Bits};
 use grindstone_core::{Difficulty, Digest, Outcome, Stop, VerifyError};
@@ -123,6 +124,10 @@ pub struct SolveOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Hashes tried are added here as the search goes (for progress displays).
     pub progress: Option<Arc<AtomicU64>>,
+    /// The order of a decimal peer scheme's numbers (Anubis, mCaptcha, Cap, ALTCHA v1):
+    /// laid out for the kernels (the default) or the lowest first, as the peers' own
+    /// solvers answer.
+    pub order: DecimalOrder,
 }
 
 impl SolveOptions {

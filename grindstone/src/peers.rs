@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use grindstone_core::clock::Instant;
-use grindstone_core::schemes::decimal::DecimalSearch;
+use grindstone_core::schemes::decimal::{DecimalOrder, DecimalSearch};
 use grindstone_core::schemes::{
     Scheme, Secrets, altcha, altcha_v2, anubis, cap, go_away, mcaptcha,
 };
@@ -29,33 +29,38 @@ pub struct PeerSolved {
     pub elapsed: Duration,
 }
 
-/// The lowest number of a decimal search (one job per digit count, shortest first), and
-/// the hashes spent.
+/// The first number a decimal search finds in `order` ([`DecimalOrder`]: laid out for the
+/// kernels, or the lowest), and the hashes spent.
 fn run_decimal(
     s: &DecimalSearch,
-    search: &SearchOptions,
-    timeout: Option<Duration>,
-) -> Result<(u64, u64), SolveError> {
-    run_jobs(&s.jobs()?, search, timeout)
-}
-
-/// The lowest index of the first job of `jobs` that has a solution, and the hashes spent.
-fn run_jobs(
-    jobs: &[Job],
+    order: DecimalOrder,
     search: &SearchOptions,
     timeout: Option<Duration>,
 ) -> Result<(u64, u64), SolveError> {
     let mut hashes = 0;
-    for job in jobs {
-        let r = grindstone_cpu::search(job, search)?;
-        hashes += r.hashes;
-        match r.outcome {
-            grindstone_core::Outcome::Found { index, .. } => return Ok((index, hashes)),
-            grindstone_core::Outcome::Exhausted => continue,
-            o => return Err(SolveError::unsolved(o, hashes, timeout)),
+    for j in s.jobs(order)? {
+        if let Some(i) = run_job(&j.job, search, timeout, &mut hashes)? {
+            return Ok((j.number(i), hashes));
         }
     }
     Err(SolveError::Exhausted { hashes })
+}
+
+/// The lowest index of `job` with a solution (`None` when it has none), adding the hashes
+/// spent to `hashes`.
+fn run_job(
+    job: &Job,
+    search: &SearchOptions,
+    timeout: Option<Duration>,
+    hashes: &mut u64,
+) -> Result<Option<u64>, SolveError> {
+    let r = grindstone_cpu::search(job, search)?;
+    *hashes += r.hashes;
+    match r.outcome {
+        grindstone_core::Outcome::Found { index, .. } => Ok(Some(index)),
+        grindstone_core::Outcome::Exhausted => Ok(None),
+        o => Err(SolveError::unsolved(o, *hashes, timeout)),
+    }
 }
 
 /// Solves `input` (the peer's challenge JSON) for `scheme`, a peer scheme
@@ -68,12 +73,12 @@ pub fn solve(scheme: Scheme, input: &str, opts: &SolveOptions) -> Result<PeerSol
     let (response, hashes) = match scheme {
         Scheme::Anubis => {
             let ch = anubis::Challenge::parse(input)?;
-            let (n, h) = run_decimal(&ch.search(), &search, opts.timeout)?;
+            let (n, h) = run_decimal(&ch.search(), opts.order, &search, opts.timeout)?;
             (ch.response(n, ms()), h)
         }
         Scheme::Mcaptcha => {
             let cfg = mcaptcha::Config::parse(input)?;
-            let (n, h) = run_decimal(&cfg.search(), &search, opts.timeout)?;
+            let (n, h) = run_decimal(&cfg.search(), opts.order, &search, opts.timeout)?;
             (cfg.work(n), h)
         }
         Scheme::Altcha => {
@@ -81,7 +86,9 @@ pub fn solve(scheme: Scheme, input: &str, opts: &SolveOptions) -> Result<PeerSol
                 serde_json::from_str(input).map_err(|e| Error::Json(format!("altcha: {e}")))?;
             let ch = altcha::Challenge::parse(&altcha::unwrap_challenge(&v).to_string())?;
             let (n, h) = match ch.search() {
-                Some(s) => run_decimal(&s, &search, opts.timeout)?,
+                // One number matches: every order scans the same range, lowest first is
+                // the full scan.
+                Some(s) => run_decimal(&s, DecimalOrder::Lowest, &search, opts.timeout)?,
                 None => scan_altcha(&ch, opts, &stop)?,
             };
             (json!({"number": n, "payload": ch.payload(n, ms())}), h)
@@ -90,7 +97,9 @@ pub fn solve(scheme: Scheme, input: &str, opts: &SolveOptions) -> Result<PeerSol
         Scheme::GoAway => {
             let ch = go_away::Challenge::parse(input)?;
             let job = ch.job()?;
-            let (i, h) = run_jobs(std::slice::from_ref(&job), &search, opts.timeout)?;
+            let mut h = 0;
+            let i = run_job(&job, &search, opts.timeout, &mut h)?
+                .ok_or(SolveError::Exhausted { hashes: h })?;
             (ch.answer(job.nonce().chars(i).as_bytes(), ms()), h)
         }
         Scheme::AltchaV2 => {
@@ -167,7 +176,7 @@ fn solve_cap(
         grindstone_cpu::install(opts.threads, || {
             (1..=ch.c)
                 .into_par_iter()
-                .map(|i| run_decimal(&ch.search(i), &search, opts.timeout))
+                .map(|i| run_decimal(&ch.search(i), opts.order, &search, opts.timeout))
                 .collect()
         })?;
     let mut sols = Vec::with_capacity(results.len());

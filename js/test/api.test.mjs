@@ -78,11 +78,17 @@ test('anubis: the upstream vector, solved and verified', async () => {
     rules: { algorithm: 'fast', difficulty: c.difficulty },
     challenge: { id: 'u-1', randomData: c.randomData },
   };
-  const r = await g.solve(ch, { scheme: 'anubis' });
+  const r = await g.solve(ch, { scheme: 'anubis', lowest: true });
   assert.equal(String(r.nonce), c.nonce);
   assert.equal(r.response, c.response);
   const answer = { randomData: c.randomData, difficulty: c.difficulty, nonce: r.nonce, response: r.response };
   assert.equal((await g.verifyPeer('anubis', answer)).valid, true);
+  // By default the number laid out for the kernels: 16 digits, exact as a JS number.
+  const fast = await g.solve(ch, { scheme: 'anubis' });
+  assert.ok(Number.isSafeInteger(fast.nonce) && fast.nonce >= 1e15, String(fast.nonce));
+  const fastAnswer = { ...answer, nonce: fast.nonce, response: fast.response };
+  assert.equal((await g.verifyPeer('anubis', fastAnswer)).valid, true);
+  await assert.rejects(g.solve(ch, { scheme: 'anubis', lowest: 'yes' }), TypeError);
   assert.equal((await g.verifyPeer('anubis', { ...answer, nonce: r.nonce + 1 })).valid, false);
   await assert.rejects(g.verifyPeer('anubis', { ...answer, nonce: 'abc' }), TypeError);
 });
@@ -99,7 +105,7 @@ test('mcaptcha: solved, and the peer\'s own proofs verify', async () => {
 
 test('cap: the library\'s own solutions', async () => {
   const c = vectors('cap.json').cases[0];
-  const r = await g.solve(c.challenge_response, { scheme: 'cap' });
+  const r = await g.solve(c.challenge_response, { scheme: 'cap', lowest: true });
   assert.deepEqual(r.solutions, c.solutions);
   const answer = { ...c.challenge_response, expires: Number.MAX_SAFE_INTEGER, solutions: r.solutions };
   assert.equal((await g.verifyPeer('cap', answer)).valid, true);

@@ -10,10 +10,13 @@ def solve(
     scheme: Optional[str] = None,
     timeout: Optional[float] = None,
     threads: int = 0,
+    lowest: bool = False,
 ) -> dict[str, Any]:
     """Solve a captcha-mcp / Grindstone challenge (returns the verify request), or with
-    `scheme` an anubis / altcha / altcha-v2 / mcaptcha / cap challenge (returns the peer's
-    answer). Raises ValueError (bad challenge), TimeoutError, RuntimeError (no solution)."""
+    `scheme` an anubis / altcha / altcha-v2 / mcaptcha / cap / go-away challenge (returns
+    the peer's answer; `lowest=True`: a decimal scheme's lowest valid number, as the peer's
+    own solver). Raises ValueError (bad challenge), TimeoutError, RuntimeError (no
+    solution)."""
 
 def solve_salt(
     salt: str, difficulty: float, *, k: int = 1, timeout: Optional[float] = None, threads: int = 0

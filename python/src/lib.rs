@@ -7,6 +7,7 @@ use std::time::Duration;
 use grindstone::client::{self, TokenCache};
 use grindstone::core::schemes::Scheme;
 use grindstone::core::schemes::captcha_mcp::ChallengeMsg;
+use grindstone::core::schemes::decimal::DecimalOrder;
 use grindstone::core::schemes::sha256_bits::Sha256Bits;
 use grindstone::core::{Difficulty, VerifyError};
 use grindstone::{Challenge, SolveError, SolveOptions};
@@ -56,19 +57,25 @@ fn from_json<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
 ///
 /// `challenge` is the JSON (str or dict) of a captcha-mcp / Grindstone challenge
 /// `{id, salt, difficulty, signature, k?}` (returns the `verify` request dict), or, with
-/// `scheme` set to `anubis`, `altcha`, `altcha-v2`, `mcaptcha` or `cap`, that peer's
-/// challenge (returns the peer's answer dict).
+/// `scheme` set to `anubis`, `altcha`, `altcha-v2`, `mcaptcha`, `cap` or `go-away`, that
+/// peer's challenge (returns the peer's answer dict). `lowest=True`: a decimal scheme
+/// (anubis, mcaptcha, cap) answers its lowest valid number, as the peer's own solver,
+/// rather than the number laid out for the kernels.
 #[pyfunction]
-#[pyo3(signature = (challenge, *, scheme = None, timeout = None, threads = 0))]
+#[pyo3(signature = (challenge, *, scheme = None, timeout = None, threads = 0, lowest = false))]
 fn solve<'py>(
     py: Python<'py>,
     challenge: &Bound<'py, PyAny>,
     scheme: Option<String>,
     timeout: Option<f64>,
     threads: usize,
+    lowest: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let text = json_text(py, challenge)?;
-    let o = opts(timeout, threads)?;
+    let mut o = opts(timeout, threads)?;
+    if lowest {
+        o.order = DecimalOrder::Lowest;
+    }
     let out: Result<String, SolveError> = py.detach(|| match scheme.as_deref() {
         None | Some("sha256-bits") => {
             let msg = ChallengeMsg::parse(&text)?;

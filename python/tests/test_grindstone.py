@@ -29,11 +29,13 @@ def test_solve_and_verify_round_trips():
     assert req["id"] == "c1" and grindstone.verify("abcd", req["nonce"], 10)
     req = grindstone.solve(json.dumps({"salt": "abcd", "difficulty": 8}))
     assert grindstone.verify("abcd", req["nonce"], 8)
-    ans = grindstone.solve(
-        {"rules": {"algorithm": "fast", "difficulty": 2}, "challenge": {"id": "x", "randomData": "ab"}},
-        scheme="anubis",
-    )
+    anubis = {"rules": {"algorithm": "fast", "difficulty": 2}, "challenge": {"id": "x", "randomData": "ab"}}
+    ans = grindstone.solve(anubis, scheme="anubis")
     assert ans["response"].startswith("00")
+    # The fast layout's number (a leading 1, zeros, the digits searched), or the lowest.
+    assert 10**15 <= ans["nonce"] < 2**53
+    low = grindstone.solve(anubis, scheme="anubis", lowest=True)
+    assert low["response"].startswith("00") and low["nonce"] < 10**6
 
 
 def test_errors_are_clear_python_exceptions():

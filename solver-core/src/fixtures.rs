@@ -1,7 +1,7 @@
 //! Fixed jobs for benchmarks: `grind bench` and the criterion benches measure the same
 //! work.
 
-use crate::schemes::decimal::DecimalSearch;
+use crate::schemes::decimal::{DecimalOrder, DecimalSearch};
 use crate::schemes::hashcash::{self, DateWidth, MintRequest};
 use crate::schemes::sha256_bits::{self, Sha256Bits};
 use crate::schemes::{altcha, anubis, cap, go_away, mcaptcha};
@@ -12,8 +12,9 @@ pub const BENCH_SALT: &str = "grindstone-bench-0123456789abcde";
 
 /// The bench job of `scheme` (about 64 bits of difficulty: the search never ends early
 /// and filter candidates are rare), and the prefix a naive loop hashes with a decimal
-/// nonce. Peer schemes: their jobs as the solvers plan them today (the 8-digit numbers
-/// of a decimal search; go-away's 8 characters after the challenge bytes).
+/// nonce. Peer schemes: their jobs as the solvers plan them (the fast order's job of a
+/// decimal search; ALTCHA's 8-digit numbers of its full scan; go-away's 8 characters
+/// after the challenge bytes).
 pub fn bench_job(scheme: &str) -> Result<(Job, Vec<u8>), String> {
     match scheme {
         sha256_bits::NAME => {
@@ -36,27 +37,27 @@ pub fn bench_job(scheme: &str) -> Result<(Job, Vec<u8>), String> {
         }
         anubis::NAME => {
             // 128 hex characters of randomData (Anubis's own length), 16 hex digits of
-            // difficulty; the 8-digit numbers, where a difficulty-6 solve spends its time.
+            // difficulty.
             let ch = anubis::Challenge::parse(&format!(
                 r#"{{"rules":{{"algorithm":"fast","difficulty":16}},"challenge":{{"id":"bench","randomData":"{}"}}}}"#,
                 BENCH_RANDOM_DATA
             ))
             .map_err(|e| e.to_string())?;
-            decimal_job(&ch.search(), 8)
+            fast_job(&ch.search())
         }
         mcaptcha::NAME => {
             let cfg = mcaptcha::Config::parse(
                 r#"{"string":"grindstone-bench-phrase","salt":"grindstone-bench-salt-0123456789","difficulty_factor":4000000000}"#,
             )
             .map_err(|e| e.to_string())?;
-            decimal_job(&cfg.search(), 8)
+            fast_job(&cfg.search())
         }
         cap::NAME => {
             let ch = cap::Challenge::parse(
                 r#"{"challenge":{"c":1,"s":32,"d":16},"token":"grindstone-bench-token"}"#,
             )
             .map_err(|e| e.to_string())?;
-            decimal_job(&ch.search(1), 8)
+            fast_job(&ch.search(1))
         }
         altcha::NAME => {
             // An exact-match digest no number reaches, over 0..=maxnumber.
@@ -66,7 +67,7 @@ pub fn bench_job(scheme: &str) -> Result<(Job, Vec<u8>), String> {
                 altcha::MAX_NUMBER
             ))
             .map_err(|e| e.to_string())?;
-            decimal_job(&ch.search().expect("SHA-256 has a job"), 8)
+            lowest_job(&ch.search().expect("SHA-256 has a job"), 8)
         }
         go_away::NAME => {
             let ch = go_away::Challenge::from_key(b"grindstone-bench", 64);
@@ -82,12 +83,23 @@ pub fn bench_job(scheme: &str) -> Result<(Job, Vec<u8>), String> {
 /// The randomData of the Anubis bench job (128 hex characters).
 pub const BENCH_RANDOM_DATA: &str = "4f2b1c8d9e0a7b6c5d4e3f201918171615141312111009080706050403020100ffeeddccbbaa99887766554433221100aabbccddeeff00112233445566778899";
 
-/// The job of a decimal search for `digits`-digit numbers, and its prefix.
-fn decimal_job(s: &DecimalSearch, digits: usize) -> Result<(Job, Vec<u8>), String> {
+/// The job a decimal search runs first in the fast order (its whole search where the
+/// prefix leaves room: every bench job here does), and its prefix.
+fn fast_job(s: &DecimalSearch) -> Result<(Job, Vec<u8>), String> {
+    let j = s
+        .jobs(DecimalOrder::Fast)
+        .map_err(|e| e.to_string())?
+        .swap_remove(0);
+    Ok((j.job, s.prefix.clone()))
+}
+
+/// The `digits`-digit job of a decimal search in the lowest order, and its prefix.
+fn lowest_job(s: &DecimalSearch, digits: usize) -> Result<(Job, Vec<u8>), String> {
     let job = s
-        .jobs()
+        .jobs(DecimalOrder::Lowest)
         .map_err(|e| e.to_string())?
         .into_iter()
+        .map(|j| j.job)
         .find(|j| j.nonce().width == digits)
         .ok_or_else(|| format!("no {digits}-digit job"))?;
     Ok((job, s.prefix.clone()))

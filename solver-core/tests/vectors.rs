@@ -93,14 +93,22 @@ fn hashcash_folded_header_vector() {
 
 mod peers {
     use super::load;
+    use grindstone_core::schemes::decimal::{DecimalOrder, DecimalSearch, MAX_SAFE_INTEGER};
     use grindstone_core::schemes::{altcha, anubis, cap, mcaptcha};
-    use grindstone_core::{HashAlg, Job, reference};
+    use grindstone_core::{HashAlg, reference};
     use serde_json::Value;
 
-    fn lowest(jobs: &[Job]) -> u64 {
-        jobs.iter()
-            .find_map(|j| reference::search(j, j.range()))
+    /// The first number of `s` in `order`, by the reference search.
+    fn first(s: &DecimalSearch, order: DecimalOrder) -> u64 {
+        s.jobs(order)
+            .unwrap()
+            .iter()
+            .find_map(|j| reference::search(&j.job, j.job.range()).map(|i| j.number(i)))
             .expect("a solution")
+    }
+
+    fn lowest(s: &DecimalSearch) -> u64 {
+        first(s, DecimalOrder::Lowest)
     }
 
     #[test]
@@ -122,9 +130,15 @@ mod peers {
                 random_data: data.into(),
                 difficulty: d,
             };
-            let n = lowest(&ch.search().jobs().unwrap());
+            let n = lowest(&ch.search());
             assert_eq!(n.to_string(), nonce);
             assert_eq!(ch.response(n, 1)["response"], resp);
+            // The fast order's number (1, zeros, 12 or more digits searched; JSON-safe)
+            // verifies too.
+            let n = first(&ch.search(), DecimalOrder::Fast);
+            assert!((10u64.pow(12)..=MAX_SAFE_INTEGER).contains(&n), "{n}");
+            let r = ch.response(n, 1);
+            anubis::verify(data, d, &n.to_string(), r["response"].as_str().unwrap()).unwrap();
         }
     }
 
@@ -148,8 +162,11 @@ mod peers {
             assert!(cfg.verify(nonce + 1, result).is_err());
             assert!(cfg.verify(nonce, "1").is_err());
             // Our solver's lowest nonce (from 1) verifies, independently recomputed.
-            let n = lowest(&cfg.search().jobs().unwrap());
+            let n = lowest(&cfg.search());
             assert!(n >= 1 && n <= nonce);
+            let fast = first(&cfg.search(), DecimalOrder::Fast);
+            cfg.verify(fast, cfg.work(fast)["result"].as_str().unwrap())
+                .unwrap();
             let w = cfg.work(n);
             let score = u128::from_be_bytes(
                 HashAlg::Sha256
@@ -178,8 +195,10 @@ mod peers {
                 let (salt, target) = ch.sub(i);
                 assert_eq!(salt, s["salt"].as_str().unwrap());
                 assert_eq!(target, s["target"].as_str().unwrap());
-                let n = lowest(&ch.search(i).jobs().unwrap());
+                let n = lowest(&ch.search(i));
                 assert_eq!(n, s["nonce"].as_u64().unwrap(), "Cap counts from 0 too");
+                let fast = first(&ch.search(i), DecimalOrder::Fast);
+                assert!(fast > n && fast <= MAX_SAFE_INTEGER);
             }
             let sols: Vec<u64> = c["solutions"]
                 .as_array()
@@ -248,7 +267,7 @@ mod peers {
             }
             assert!(altcha::verify(&payload, b"other-secret", None).is_err());
             if let Some(s) = ch.search() {
-                assert_eq!(lowest(&s.jobs().unwrap()), number);
+                assert_eq!(lowest(&s), number);
             }
         }
         // The library's own payload (base64) verifies.

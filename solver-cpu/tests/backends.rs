@@ -47,7 +47,9 @@ fn check(job: &Job, range: Range<u64>, what: &str) {
 }
 
 /// Start indices where characters carry: the last character, across a word, across
-/// several characters, and the top of the space.
+/// several characters, and the top of the space. Each carry is reached twice: from 7
+/// before it (a group of lanes straddles it) and from 128 before it (groups of 2 to 32
+/// lanes end exactly on it, where a kernel's run of table-built words wraps).
 fn carry_starts(job: &Job) -> Vec<u64> {
     let r = job.nonce().alphabet.radix();
     let space = job.nonce().space();
@@ -58,6 +60,7 @@ fn carry_starts(job: &Job) -> Vec<u64> {
             break;
         }
         v.push(p.saturating_sub(7));
+        v.push(p.saturating_sub(128));
         p = p.saturating_mul(r);
     }
     v.push(space.saturating_sub(90));
@@ -80,7 +83,7 @@ fn all_prefix_lengths_both_hashes_every_alphabet() {
             ] {
                 let job = Job::new(alg, &prefix, width, alpha, b"", loose).unwrap();
                 for s in carry_starts(&job) {
-                    let end = (s + 90).min(job.nonce().space());
+                    let end = (s + 160).min(job.nonce().space());
                     check(
                         &job,
                         s..end,
@@ -183,8 +186,37 @@ fn tight_predicates_and_restricted_ranges() {
 }
 
 #[test]
+fn decimal_fast_order_layouts() {
+    use grindstone_core::schemes::decimal::{DecimalOrder, DecimalSearch};
+    // The fast order's job for every prefix length (the varying digits anywhere from word
+    // 2 to word 13, or the lowest order's jobs after it where the block has no room), for
+    // the largest numbers of Cap (2^53-1), Anubis (a Go int) and mCaptcha (a u64).
+    let loose = Predicate::AtMost(Target::leading_zero_bits(4));
+    for plen in 0..=130usize {
+        let prefix: Vec<u8> = (0..plen).map(|i| b"0123456789abcdef"[i % 16]).collect();
+        for max in [(1u64 << 53) - 1, i64::MAX as u64, u64::MAX] {
+            let s = DecimalSearch {
+                alg: HashAlg::Sha256,
+                prefix: prefix.clone(),
+                suffix: Vec::new(),
+                predicate: loose,
+                min: 0,
+                max,
+            };
+            let job = s.jobs(DecimalOrder::Fast).unwrap().swap_remove(0).job;
+            for &b in &Backend::available() {
+                assert!(b.supports(&job), "{b}: plen={plen}");
+            }
+            for st in carry_starts(&job) {
+                check(&job, st..st + 160, &format!("fast plen={plen} max={max}"));
+            }
+        }
+    }
+}
+
+#[test]
 fn every_predicate_kind_on_decimal_jobs() {
-    use grindstone_core::schemes::decimal::DecimalSearch;
+    use grindstone_core::schemes::decimal::{DecimalOrder, DecimalSearch};
     // Hex prefixes (Cap, ALTCHA), thresholds from above (mCaptcha), leading zeros (Anubis),
     // over canonical decimal nonces after a 128-byte prefix and after short ones.
     let preds = [
@@ -204,7 +236,8 @@ fn every_predicate_kind_on_decimal_jobs() {
                     min: 0,
                     max: 20_000,
                 };
-                for job in s.jobs().unwrap() {
+                for job in s.jobs(DecimalOrder::Lowest).unwrap() {
+                    let job = job.job;
                     let r = job.range();
                     let r = r.start..r.end.min(r.start + 3000);
                     check(&job, r, &format!("{alg} plen={plen} {p:?}"));

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use grindstone::client::{self, TokenCache as Cache};
 use grindstone::core::schemes::captcha_mcp::ChallengeMsg;
+use grindstone::core::schemes::decimal::DecimalOrder;
 use grindstone::core::schemes::gate::{self, GateChallenge};
 use grindstone::core::schemes::hashcash::{self, CheckPolicy, DateWidth, MintPlan, MintRequest};
 use grindstone::core::schemes::sha256_bits::{self, Sha256Bits};
@@ -337,9 +338,15 @@ impl Plan {
 
 /// Solves a peer scheme's challenge (`anubis`, `altcha`, `altcha-v2`, `mcaptcha`, `cap`,
 /// `go-away`) on the calling thread; answers `{"response": <the peer's answer>,
-/// "hashes": n}`.
+/// "hashes": n}`. `lowest`: a decimal scheme answers its lowest valid number rather than
+/// the fast order's ([`DecimalOrder`]).
 #[wasm_bindgen(js_name = solvePeer)]
-pub fn solve_peer(scheme: &str, input: &str, timeout_ms: Option<f64>) -> Result<String, JsValue> {
+pub fn solve_peer(
+    scheme: &str,
+    input: &str,
+    timeout_ms: Option<f64>,
+    lowest: Option<bool>,
+) -> Result<String, JsValue> {
     let scheme: Scheme = scheme.parse().map_err(bad)?;
     let timeout = timeout_ms
         .map(|ms| Duration::try_from_secs_f64(ms / 1e3))
@@ -348,6 +355,11 @@ pub fn solve_peer(scheme: &str, input: &str, timeout_ms: Option<f64>) -> Result<
     let opts = SolveOptions {
         threads: 1,
         timeout,
+        order: if lowest == Some(true) {
+            DecimalOrder::Lowest
+        } else {
+            DecimalOrder::Fast
+        },
         ..Default::default()
     };
     let s = grindstone::peers::solve(scheme, input, &opts).map_err(unsolved)?;

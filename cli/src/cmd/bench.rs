@@ -20,8 +20,8 @@ use super::{CmdResult, bad, si};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Scheme of the bench job: sha256-bits (32-character salt), hashcash, or a peer
-    /// scheme's job as its solver plans it: anubis, mcaptcha, cap, altcha (8-digit
-    /// numbers), go-away.
+    /// scheme's job as its solver plans it: anubis, mcaptcha, cap (the fast order's
+    /// layout), altcha (8-digit numbers of its full scan), go-away.
     #[arg(long, default_value = sha256_bits::NAME)]
     pub scheme: String,
     /// How long each measurement runs.

@@ -119,6 +119,7 @@ impl SearchArgs {
             adapter: self.adapter.clone(),
             cancel: None,
             progress: None,
+            order: Default::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ use anyhow::anyhow;
 use grindstone::client::SOLUTION_HEADER;
 use grindstone::core::Difficulty;
 use grindstone::core::schemes::captcha_mcp::ChallengeMsg;
+use grindstone::core::schemes::decimal::DecimalOrder;
 use grindstone::core::schemes::sha256_bits::{self, Sha256Bits};
 use grindstone::core::schemes::{Scheme, gate};
 use grindstone::{Challenge, Engine, solve};
@@ -47,6 +48,11 @@ pub struct Args {
     /// Challenge scheme (`grind schemes` lists them).
     #[arg(long, default_value_t = Scheme::Sha256Bits)]
     pub scheme: Scheme,
+    /// Decimal peer schemes (anubis, mcaptcha, cap): answer the lowest valid number, as
+    /// the peers' own solvers do, instead of the number laid out for the kernels (a
+    /// leading 1, zeros, then the digits searched: faster, equally valid).
+    #[arg(long)]
+    pub lowest: bool,
     /// Print nonce, digest, hashes tried, elapsed time and rate as JSON.
     #[arg(long)]
     pub json: bool,
@@ -86,6 +92,9 @@ fn rpc_payment_error(text: &str) -> Option<serde_json::Value> {
 pub fn run(a: Args) -> CmdResult {
     check_scheme(a.scheme, "solve")?;
     let mut opts = a.search.options();
+    if a.lowest {
+        opts.order = DecimalOrder::Lowest;
+    }
     if a.scheme.is_peer() {
         if matches!(opts.engine, Engine::Gpu | Engine::Hybrid) {
             return Err(bad(anyhow!(

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Rejection, VerifyError};
 use crate::job::{HashAlg, Predicate};
-use crate::schemes::decimal::DecimalSearch;
+use crate::schemes::decimal::{DecimalSearch, MAX_SAFE_INTEGER};
 
 /// Scheme name.
 pub const NAME: &str = "cap";
@@ -106,7 +106,8 @@ impl Challenge {
             suffix: Vec::new(),
             predicate: Predicate::hex_prefix(&target).expect("prng emits hex"),
             min: 0,
-            max: u64::MAX,
+            // The server reads solutions as JavaScript numbers: larger ones are rounded.
+            max: MAX_SAFE_INTEGER,
         }
     }
 
@@ -159,7 +160,13 @@ pub fn verify_answer(input: &str, now: i64) -> Result<Value, VerifyError> {
         .iter()
         .map(|x| {
             x.as_u64()
-                .ok_or_else(|| Error::Json("cap: solutions must be unsigned integers".into()))
+                .filter(|&n| n <= MAX_SAFE_INTEGER)
+                .ok_or_else(|| {
+                    Error::Json(
+                    "cap: solutions must be unsigned integers up to 2^53-1 (exact in JavaScript)"
+                        .into(),
+                )
+                })
         })
         .collect::<Result<_, _>>()?;
     ch.verify(&sols, Some(now * 1000))?;

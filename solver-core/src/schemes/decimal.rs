@@ -1,9 +1,17 @@
-//! Searches over canonical decimal nonces (`0`, `1`, ..., no leading zeros), as most
-//! browser PoW schemes use: one [`Job`] per digit count, each restricted to the numbers
-//! of that length, searched in increasing order, so the lowest valid number comes first.
+//! Searches over canonical decimal nonces (no leading zeros), as most browser PoW
+//! schemes use. Two orders ([`DecimalOrder`]):
+//!
+//! * **fast** (the default): one job whose numbers are laid out for the kernels. The
+//!   number is a fixed leading `1`, then zeros, then varying digits, and its length is
+//!   chosen from every length the scheme accepts (up to [`MAX_SAFE_INTEGER`]) so that the
+//!   varying digits end as late in the message's final block as they can (the kernels precompute everything before
+//!   the last message word that varies) and, at equal words, fill that word. The answer
+//!   is the lowest such number, the same for any thread count and backend.
+//! * **lowest**: one job per digit count, shortest first, so the lowest valid number
+//!   comes first, as the peers' own solvers answer.
 
 use crate::error::Error;
-use crate::job::{Alphabet, HashAlg, Job, Predicate};
+use crate::job::{Alphabet, BLOCK_LEN, HashAlg, Job, Predicate};
 
 /// `prefix ‖ decimal(n) ‖ suffix` for `n` in `min..=max`.
 #[derive(Debug, Clone)]
@@ -22,10 +30,81 @@ pub struct DecimalSearch {
     pub max: u64,
 }
 
+/// The order in which a [`DecimalSearch`] tries numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecimalOrder {
+    /// Numbers laid out for the kernels (see the module docs): the fastest search.
+    #[default]
+    Fast,
+    /// The lowest valid number first, as the peers' own solvers answer.
+    Lowest,
+}
+
+/// One job of a decimal search: index `i` of [`job`](Self::job) is the number
+/// `base + i`.
+#[derive(Debug, Clone)]
+pub struct DecimalJob {
+    /// The job.
+    pub job: Job,
+    /// The number that index 0 stands for.
+    pub base: u64,
+}
+
+impl DecimalJob {
+    /// The number that `index` of the job stands for.
+    pub fn number(&self, index: u64) -> u64 {
+        self.base + index
+    }
+}
+
+/// The largest integer every JSON parser reads exactly: JavaScript's
+/// `Number.MAX_SAFE_INTEGER` (2^53 - 1, the I-JSON limit of RFC 7493). The fast order
+/// answers no number above it, so a peer's JavaScript client or server (or `jq`) reads the
+/// answer as written.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Varying digits the fast order wants at least: 10^12 numbers (about 2^40) outlast any
+/// search a client finishes.
+const ENOUGH_DIGITS: usize = 12;
+
+/// Decimal digits of `n` (1 for 0).
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
 impl DecimalSearch {
-    /// The jobs, one per digit count, in increasing numeric order. A job's nonce index
-    /// *is* the number (its `width` digits have no leading zero inside its range).
-    pub fn jobs(&self) -> Result<Vec<Job>, Error> {
+    /// The jobs, in the order they are searched. The lowest order: one job per digit
+    /// count. The fast order: its one job; where the prefix leaves no room for enough
+    /// varying digits in one block (or the largest number is too short to lay out), the
+    /// lowest order's jobs follow it (or replace it).
+    pub fn jobs(&self, order: DecimalOrder) -> Result<Vec<DecimalJob>, Error> {
+        let mut jobs = Vec::new();
+        if order == DecimalOrder::Fast
+            && let Some(job) = self.fast_job()?
+        {
+            if job.job.nonce().width >= self.enough_digits() {
+                return Ok(vec![job]);
+            }
+            jobs.push(job);
+        }
+        jobs.extend(self.lowest_jobs()?);
+        Ok(jobs)
+    }
+
+    /// Varying digits a fast job needs for the search to outlast any client:
+    /// [`ENOUGH_DIGITS`], or as many as the largest number allows after its leading `1`.
+    fn enough_digits(&self) -> usize {
+        ENOUGH_DIGITS.min(digits(self.fast_max()) - 1)
+    }
+
+    /// The largest number of the fast order: `max`, at most [`MAX_SAFE_INTEGER`].
+    fn fast_max(&self) -> u64 {
+        self.max.min(MAX_SAFE_INTEGER)
+    }
+
+    /// One job per digit count, in increasing numeric order; a job's nonce index *is* the
+    /// number (its `width` digits have no leading zero inside its range).
+    fn lowest_jobs(&self) -> Result<Vec<DecimalJob>, Error> {
         let mut out = Vec::new();
         let mut lo: u64 = 0;
         for width in 1..=19usize {
@@ -42,7 +121,7 @@ impl DecimalSearch {
                     self.predicate,
                 )?
                 .with_range(start..end)?;
-                out.push(job);
+                out.push(DecimalJob { job, base: 0 });
             }
             if hi > self.max {
                 break;
@@ -50,6 +129,55 @@ impl DecimalSearch {
             lo = hi;
         }
         Ok(out)
+    }
+
+    /// The fast order's job, or `None` when no layout leaves at least two varying digits
+    /// in a single final block.
+    fn fast_job(&self) -> Result<Option<DecimalJob>, Error> {
+        // A number of `width` digits: `1`, `lead - 1` zeros, `v` varying digits; so
+        // base = 10^(width-1) and index i < 10^v. Score: enough varying digits; then at
+        // least three of them in the last varying word (a chunk of 1,000 numbers or more:
+        // fewer leave kernel lanes idle and redo the per-chunk precomputation too often);
+        // then the latest varying word; the most varying digits in it; the most digits.
+        let max = self.fast_max();
+        let layouts = (3..=digits(max)).flat_map(|width| (2..width).map(move |v| (width, v)));
+        let best = layouts
+            .filter_map(|(width, v)| {
+                let start = (self.prefix.len() + width - v) % BLOCK_LEN;
+                let end = start + v;
+                // The number's varying digits, the suffix and SHA padding in one block.
+                if end + self.suffix.len() + 9 > BLOCK_LEN {
+                    return None;
+                }
+                let vw = (end - 1) / 4;
+                let inner = end - start.max(4 * vw);
+                let score = (v >= self.enough_digits(), inner >= 3, vw, inner, v);
+                Some((score, width, v))
+            })
+            .max();
+        let Some((_, width, v)) = best else {
+            return Ok(None);
+        };
+        let base = 10u64.pow(width as u32 - 1);
+        let space = 10u64.pow(v as u32);
+        let start = self.min.saturating_sub(base);
+        let end = space.min(max.saturating_sub(base).saturating_add(1));
+        if start >= end {
+            return Ok(None);
+        }
+        let mut prefix = self.prefix.clone();
+        prefix.push(b'1');
+        prefix.resize(prefix.len() + width - v - 1, b'0');
+        let job = Job::new(
+            self.alg,
+            &prefix,
+            v,
+            Alphabet::Decimal,
+            &self.suffix,
+            self.predicate,
+        )?
+        .with_range(start..end)?;
+        Ok(Some(DecimalJob { job, base }))
     }
 }
 
@@ -68,7 +196,12 @@ mod tests {
             min: 5,
             max: 1234,
         };
-        let jobs = s.jobs().unwrap();
+        let jobs: Vec<Job> = s
+            .jobs(DecimalOrder::Lowest)
+            .unwrap()
+            .into_iter()
+            .map(|j| j.job)
+            .collect();
         assert_eq!(jobs.len(), 4);
         assert_eq!(jobs[0].range(), 5..10);
         assert_eq!(jobs[1].range(), 10..100);
@@ -84,10 +217,107 @@ mod tests {
             max: u64::MAX,
             ..s
         };
-        let jobs = all.jobs().unwrap();
+        let jobs = all.jobs(DecimalOrder::Lowest).unwrap();
         assert_eq!(jobs.len(), 19);
-        assert_eq!(jobs[0].range(), 0..10);
-        assert_eq!(jobs[18].range().end, 10u64.pow(19));
-        assert_eq!(reference::search(&jobs[0], jobs[0].range()), Some(0));
+        assert_eq!(jobs[0].job.range(), 0..10);
+        assert_eq!(jobs[18].job.range().end, 10u64.pow(19));
+        assert_eq!(
+            reference::search(&jobs[0].job, jobs[0].job.range()),
+            Some(0)
+        );
+    }
+
+    /// The fast order's layout for a prefix of `plen` bytes and numbers up to `max`.
+    fn fast(plen: usize, max: u64) -> DecimalJob {
+        let s = DecimalSearch {
+            alg: HashAlg::Sha256,
+            prefix: vec![b'p'; plen],
+            suffix: Vec::new(),
+            predicate: Predicate::AtMost(Target::leading_zero_bits(0)),
+            min: 0,
+            max,
+        };
+        let mut jobs = s.jobs(DecimalOrder::Fast).unwrap();
+        assert_eq!(jobs.len(), 1, "plen {plen}");
+        jobs.remove(0)
+    }
+
+    #[test]
+    fn fast_order_lays_the_varying_digits_out_late_in_one_block() {
+        // Anubis: 128 bytes of randomData: 16 digits (the most JSON keeps exact), word 3.
+        let j = fast(128, i64::MAX as u64);
+        assert_eq!(j.base, 10u64.pow(15));
+        assert_eq!(j.job.nonce().width, 15);
+        assert_eq!(j.job.nonce_chars(5), "000000000000005");
+        assert_eq!(j.number(5), 1_000_000_000_000_005);
+        assert_eq!(
+            j.job.digest_at(5),
+            HashAlg::Sha256
+                .digest_message(&[vec![b'p'; 128], b"1000000000000005".to_vec()].concat())
+        );
+        // A 32-character salt (Cap): word 11 full.
+        let j = fast(32, MAX_SAFE_INTEGER);
+        assert_eq!((j.job.nonce().offset + j.job.nonce().width) % 64, 48);
+        assert_eq!((j.base, j.job.range().end), (10u64.pow(15), 10u64.pow(15)));
+        // A prefix that leaves too little room: the number starts the next block.
+        let j = fast(63, u64::MAX);
+        assert_eq!(j.job.tail().len(), 1);
+        assert_eq!((j.base, j.job.nonce().width), (10u64.pow(15), 15));
+        // A maximum below 2^53 is kept.
+        let j = fast(32, 12_345_678_901_234);
+        assert_eq!(j.number(j.job.range().end - 1), 12_345_678_901_234);
+        for plen in 0..=130 {
+            let s = DecimalSearch {
+                alg: HashAlg::Sha256,
+                prefix: vec![b'p'; plen],
+                suffix: Vec::new(),
+                predicate: Predicate::AtMost(Target::leading_zero_bits(0)),
+                min: 0,
+                max: u64::MAX,
+            };
+            let jobs = s.jobs(DecimalOrder::Fast).unwrap();
+            let nf = jobs[0].job.nonce();
+            assert_eq!(jobs[0].job.tail().len(), 1, "plen {plen}");
+            if nf.width >= ENOUGH_DIGITS {
+                assert_eq!(jobs.len(), 1);
+                // At least three varying digits in the last varying word.
+                let end = nf.offset + nf.width;
+                assert!(matches!(end % 4, 0 | 3), "plen {plen}");
+            } else {
+                // No room for enough digits in one block (the block's last 22 bytes):
+                // the lowest order follows.
+                assert!((42..63).contains(&(plen % 64)), "plen {plen}");
+                assert_eq!(jobs.len(), 20);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_order_keeps_min_and_max_and_falls_back_to_lowest() {
+        // Small maxima keep the lowest order (no room for varying digits).
+        let s = DecimalSearch {
+            alg: HashAlg::Sha256,
+            prefix: b"salt".to_vec(),
+            suffix: Vec::new(),
+            predicate: Predicate::AtMost(Target::leading_zero_bits(0)),
+            min: 0,
+            max: 99,
+        };
+        let jobs = s.jobs(DecimalOrder::Fast).unwrap();
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[0].base, 0);
+        // A maximum just above a power of ten: every number of the job is within it.
+        let s = DecimalSearch {
+            max: 1_000_123,
+            min: 1_000_005,
+            ..s
+        };
+        let j = &s.jobs(DecimalOrder::Fast).unwrap()[0];
+        assert_eq!(j.number(j.job.range().start), 1_000_005);
+        assert_eq!(j.number(j.job.range().end - 1), 1_000_123);
+        // With no constraint, index 0 answers first: 1 then zeros, the same every time.
+        let j = &s.jobs(DecimalOrder::Fast).unwrap()[0];
+        let n = j.number(reference::search(&j.job, j.job.range()).unwrap());
+        assert_eq!(n, 1_000_005);
     }
 }

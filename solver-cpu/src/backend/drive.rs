@@ -2,26 +2,29 @@
 //!
 //! Within a **chunk** of nonce indices only the last message word holding nonce
 //! characters (word `vw`) changes; a [`Group`] computes its per-chunk constants once and
-//! then evaluates `N` consecutive candidates at a time. When the last characters of a
-//! group's candidates do not wrap (the common case with 64-character alphabets and
-//! aligned groups), the group's words are one table lookup away ([`Words::Run`]);
-//! otherwise they are built one by one ([`Words::Each`]).
+//! then evaluates `N` consecutive candidates at a time. When the group's candidates
+//! differ only in the last few characters of word `vw` (four decimal digits, three hex
+//! digits, two base64 characters: a [run](run_table) of 4,096 to 10,000 values), their
+//! words are one table load away ([`Words::Run`]); groups that cross a run's end are
+//! built one by one ([`Words::Each`]).
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use grindstone_core::job::BLOCK_LEN;
-use grindstone_core::{Filter, Job};
+use grindstone_core::{Alphabet, Filter, Job};
 
 pub(crate) use grindstone_core::sha::block_words as words;
 
 /// The varying word of a group's candidates.
 #[derive(Clone, Copy)]
 pub(crate) enum Words<'a> {
-    /// Candidate `i` has word `upper + last[i]` (only its last character differs).
+    /// Candidate `i` has word `upper + last[i]` (wrapping): only the characters a run
+    /// covers differ.
     Run {
-        /// The word with the last character's byte zeroed.
+        /// The first candidate's word less its run characters' contribution.
         upper: u32,
-        /// The last character's contribution, from this group's first candidate on.
+        /// The run characters' contribution, from this group's first candidate on.
         last: &'a [u32],
     },
     /// Candidate `i` has word `each[i]`.
@@ -64,6 +67,49 @@ pub(crate) struct LaneLayout {
     inner: usize,
     /// Indices per chunk: `radix^inner`.
     chunk: u64,
+    /// How many of the last characters a run covers (at most `inner`).
+    run: usize,
+    /// Indices per run: `radix^run`.
+    run_len: u64,
+}
+
+/// The most characters a run table covers for an alphabet of `radix` symbols: as many as
+/// keep the table within 10,000 entries (40 KB), at most 4 (one word).
+fn run_chars(radix: u64) -> usize {
+    match radix {
+        0..=10 => 4,
+        11..=21 => 3,
+        _ => 2,
+    }
+}
+
+/// The run table of `alphabet` for a word whose last nonce character sits `shift` bits
+/// up: entry `x` is the contribution to the word of the last [`run_chars`] characters
+/// when they spell `x` (most significant first), characters shifted past bit 31 dropped.
+/// Built once per alphabet and shift, on first use.
+fn run_table(alphabet: Alphabet, shift: u32) -> &'static [u32] {
+    static TABLES: [[OnceLock<Box<[u32]>>; 4]; 4] = [const { [const { OnceLock::new() }; 4] }; 4];
+    let a = match alphabet {
+        Alphabet::Decimal => 0,
+        Alphabet::HexLower => 1,
+        Alphabet::Base64 => 2,
+        Alphabet::Base64Url => 3,
+    };
+    TABLES[a][(shift / 8) as usize].get_or_init(|| {
+        let sym = alphabet.symbols();
+        let radix = sym.len();
+        let chars = run_chars(radix as u64);
+        (0..radix.pow(chars as u32))
+            .map(|x| {
+                let (mut v, mut rest) = (0u64, x);
+                for k in 0..chars {
+                    v |= u64::from(sym[rest % radix]) << (8 * k);
+                    rest /= radix;
+                }
+                (v << shift) as u32
+            })
+            .collect()
+    })
 }
 
 /// The lane layout of `job`, or `None` when the lane kernels cannot run it (the nonce is
@@ -84,11 +130,15 @@ pub(crate) fn layout(job: &Job) -> Option<LaneLayout> {
     for (k, s) in shifts.iter_mut().enumerate().take(inner) {
         *s = 8 * (3 - ((end - 1 - k) % 4)) as u32;
     }
+    let radix = nf.alphabet.radix();
+    let run = inner.min(run_chars(radix));
     Some(LaneLayout {
         vw,
         shifts,
         inner,
-        chunk: nf.alphabet.radix().pow(inner as u32),
+        chunk: radix.pow(inner as u32),
+        run,
+        run_len: radix.pow(run as u32),
     })
 }
 
@@ -108,15 +158,9 @@ pub(crate) fn drive<G: Group>(job: &Job, lay: &LaneLayout, range: Range<u64>) ->
     let mut block = job.tail()[0];
     let mut lanes = [0u32; 32];
     debug_assert!(G::N <= lanes.len());
-    let radix = sym.len();
     let shifts = &lay.shifts[..lay.inner];
-    let sh0 = shifts[0];
-    // The last character's contribution to word `vw`, by digit value: lanes of a group
-    // whose last characters do not wrap are one load from here.
-    let mut last_char = [0u32; 64];
-    for (t, &c) in last_char.iter_mut().zip(sym) {
-        *t = u32::from(c) << sh0;
-    }
+    let table = run_table(nf.alphabet, shifts[0]);
+    let run_len = lay.run_len;
     // Increments the characters of word `w` from inner character `from` upwards (0 is the
     // last character), like an odometer; carries out of the word happen only at a chunk's
     // end, where the word is rebuilt.
@@ -138,20 +182,19 @@ pub(crate) fn drive<G: Group>(job: &Job, lay: &LaneLayout, range: Range<u64>) ->
         let mut w = words(&block)[lay.vw];
         while cur < chunk_end {
             let n = (G::N as u64).min(chunk_end - cur) as usize;
-            let k = (cur % radix as u64) as usize;
-            let mask = if n == G::N && k + n <= radix {
-                // Fast path: only the last character differs between lanes.
-                let upper = w & !(0xff << sh0);
+            let k = (cur % run_len) as usize;
+            let mask = if n == G::N && (k + n) as u64 <= run_len {
+                // Fast path: only the run's characters differ between lanes.
+                let upper = w.wrapping_sub(table[k]);
                 let run = Words::Run {
                     upper,
-                    last: &last_char[k..],
+                    last: &table[k..],
                 };
-                w = if k + n < radix {
-                    upper | last_char[k + n]
-                } else if shifts.len() > 1 {
-                    bump(upper | last_char[0], 1)
+                w = if ((k + n) as u64) < run_len {
+                    upper.wrapping_add(table[k + n])
                 } else {
-                    upper | last_char[0]
+                    // The run's characters wrap to all-first; carry into the next one.
+                    bump(upper.wrapping_add(table[0]), lay.run)
                 };
                 G::eval(&c, lay.vw, run, &filter)
             } else {

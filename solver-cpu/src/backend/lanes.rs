@@ -18,8 +18,10 @@
 //!
 //! The kernels then run the remaining rounds and only compute the first digest word (the
 //! predicate's fast filter needs nothing else); dead-code elimination drops the rest.
-//! Specialisations: `VW = 13` (exactly one varying word, word 13, as the planners lay jobs
-//! out) and `VW = 0` (any single-block layout: all sixteen words given per lane, no
+//! Specialisations: SHA-256 has one for every varying word `VW` in 1..=13 (word 13 is
+//! where the `sha256-bits` planner puts it; the decimal planner gets as close as the
+//! scheme's largest number allows); SHA-1 has `VW = 13` (the hashcash planner's layout);
+//! and `VW = 0` runs any single-block layout (all sixteen words given per lane, no
 //! precomputation beyond the midstate).
 
 use std::marker::PhantomData;
@@ -490,9 +492,19 @@ pub(crate) fn search<V: Lanes>(job: &Job, range: Range<u64>) -> Option<u64> {
     let Some(lay) = layout(job) else {
         return super::portable::search(job, range);
     };
+    // SHA-256 has a specialisation for every varying word (the decimal planner puts it
+    // where the challenge's prefix and the scheme's largest number allow); SHA-1 (hashcash,
+    // whose planner always chooses word 13) has word 13 and the general case.
+    macro_rules! sha256 {
+        ($($vw:literal)*) => {
+            match lay.vw {
+                $($vw => drive::<LaneGroup<V, Sha256K, $vw>>(job, &lay, range),)*
+                _ => drive::<LaneGroup<V, Sha256K, 0>>(job, &lay, range),
+            }
+        };
+    }
     match (job.alg(), lay.vw) {
-        (HashAlg::Sha256, 13) => drive::<LaneGroup<V, Sha256K, 13>>(job, &lay, range),
-        (HashAlg::Sha256, _) => drive::<LaneGroup<V, Sha256K, 0>>(job, &lay, range),
+        (HashAlg::Sha256, _) => sha256!(1 2 3 4 5 6 7 8 9 10 11 12 13),
         (HashAlg::Sha1, 13) => drive::<LaneGroup<V, Sha1K, 13>>(job, &lay, range),
         (HashAlg::Sha1, _) => drive::<LaneGroup<V, Sha1K, 0>>(job, &lay, range),
     }
