@@ -227,17 +227,21 @@ mod tests {
         );
     }
 
-    /// The fast order's layout for a prefix of `plen` bytes and numbers up to `max`.
-    fn fast(plen: usize, max: u64) -> DecimalJob {
-        let s = DecimalSearch {
+    /// A search after a prefix of `plen` bytes for numbers up to `max`.
+    fn search(plen: usize, max: u64) -> DecimalSearch {
+        DecimalSearch {
             alg: HashAlg::Sha256,
             prefix: vec![b'p'; plen],
             suffix: Vec::new(),
             predicate: Predicate::AtMost(Target::leading_zero_bits(0)),
             min: 0,
             max,
-        };
-        let mut jobs = s.jobs(DecimalOrder::Fast).unwrap();
+        }
+    }
+
+    /// The fast order's layout for a prefix of `plen` bytes and numbers up to `max`.
+    fn fast(plen: usize, max: u64) -> DecimalJob {
+        let mut jobs = search(plen, max).jobs(DecimalOrder::Fast).unwrap();
         assert_eq!(jobs.len(), 1, "plen {plen}");
         jobs.remove(0)
     }
@@ -267,15 +271,7 @@ mod tests {
         let j = fast(32, 12_345_678_901_234);
         assert_eq!(j.number(j.job.range().end - 1), 12_345_678_901_234);
         for plen in 0..=130 {
-            let s = DecimalSearch {
-                alg: HashAlg::Sha256,
-                prefix: vec![b'p'; plen],
-                suffix: Vec::new(),
-                predicate: Predicate::AtMost(Target::leading_zero_bits(0)),
-                min: 0,
-                max: u64::MAX,
-            };
-            let jobs = s.jobs(DecimalOrder::Fast).unwrap();
+            let jobs = search(plen, u64::MAX).jobs(DecimalOrder::Fast).unwrap();
             let nf = jobs[0].job.nonce();
             assert_eq!(jobs[0].job.tail().len(), 1, "plen {plen}");
             if nf.width >= ENOUGH_DIGITS {
