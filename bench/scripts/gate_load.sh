@@ -55,7 +55,8 @@ for round in $(seq "$ROUNDS"); do
       -s gate/examples/verify_load.lua "http://127.0.0.1:$port")
     rps=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
     p99=$(awk '/^p50/ {print $5}' <<< "$out")
-    non200=$(awk -F'[:;]' '/^non-200/ {gsub(/ /, "", $2); print $2}' <<< "$out")
+    # wrk prints the line only when some answer was not 2xx/3xx; socket errors count too.
+    non200=$(awk '/^  Non-2xx or 3xx responses:/ {n = $NF} /^  Socket errors:/ {for (i = 3; i <= NF; i++) e += $i} END {print n + 0 + e}' <<< "$out")
     hout=$(wrk -t2 -c"$CONN" -d"$DUR" "http://127.0.0.1:$port/health")
     hrps=$(awk '/^Requests\/sec/ {print $2}' <<< "$hout")
     kill "$pid"; wait "$pid" 2>/dev/null || true
