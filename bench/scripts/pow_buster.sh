@@ -2,7 +2,8 @@
 # grind against pow-buster (crates.io 0.2.0, the fastest public solver of these gates) on
 # the same random challenges, alternating per challenge, each tool a fresh process, for
 # 1 thread and for every logical CPU. Reports ms/challenge for each and the ratio
-# (pow-buster time / grind time: above 1 means grind is faster).
+# (pow-buster time / grind time: above 1 means grind is faster), each with its 95%
+# confidence half-width (solve times scatter widely: use N=200 or more to settle a ratio).
 #
 #   bench/scripts/pow_buster.sh                      # anubis d=6, go-away d=26, mcaptcha 5e7
 #   N=60 SCHEMES="anubis" bench/scripts/pow_buster.sh
@@ -29,6 +30,8 @@ fi
 cargo build --release -q -p grind
 grind=target/release/grind
 all=$(nproc)
+times=$(mktemp)
+trap 'rm -f "$times"' EXIT
 hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 now() { date +%s%N; }
 
@@ -54,15 +57,24 @@ printf '%s\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *
 printf '| scheme | threads | grind ms/challenge | pow-buster ms/challenge | pow-buster / grind |\n|---|---|---|---|---|\n'
 for scheme in $SCHEMES; do
   for threads in 1 "$all"; do
-    tg=0; tp=0
+    : > "$times"
     for _ in $(seq "$N"); do
       make "$scheme"
       t0=$(now); "$grind" solve --scheme "$scheme" --threads "$threads" -q - <<< "$g_in" > /dev/null
       t1=$(now); "$pb" "${pb_args[@]}" --num-threads "$threads" > /dev/null
       t2=$(now)
-      tg=$((tg + t1 - t0)); tp=$((tp + t2 - t1))
+      echo "$((t1 - t0)) $((t2 - t1))" >> "$times"
     done
-    awk -v s="$scheme" -v t="$threads" -v g="$tg" -v p="$tp" -v n="$N" \
-      'BEGIN { printf "| %s | %d | %.1f | %.1f | %.2f |\n", s, t, g/n/1e6, p/n/1e6, p/g }'
+    # Means with their 95% confidence half-widths (1.96 standard errors): a challenge's
+    # time is about exponentially distributed, so 60 of them leave about +-25% on each
+    # mean; the ratio's interval combines both (first order).
+    awk -v s="$scheme" -v t="$threads" '
+      { g += $1; gg += $1 * $1; p += $2; pp += $2 * $2; n++ }
+      END {
+        mg = g / n; mp = p / n
+        eg = 1.96 * sqrt((gg / n - mg * mg) / (n - 1)); ep = 1.96 * sqrt((pp / n - mp * mp) / (n - 1))
+        r = mp / mg; er = r * sqrt((eg / mg) ^ 2 + (ep / mp) ^ 2)
+        printf "| %s | %d | %.1f +- %.1f | %.1f +- %.1f | %.2f +- %.2f |\n", s, t, mg / 1e6, eg / 1e6, mp / 1e6, ep / 1e6, r, er
+      }' "$times"
   done
 done
