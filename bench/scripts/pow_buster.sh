@@ -72,6 +72,7 @@ for scheme in $SCHEMES; do
       { g += $1; gg += $1 * $1; p += $2; pp += $2 * $2; n++ }
       END {
         mg = g / n; mp = p / n
+        if (n < 2) { printf "| %s | %d | %.1f | %.1f | %.2f |\n", s, t, mg / 1e6, mp / 1e6, mp / mg; exit }
         eg = 1.96 * sqrt((gg / n - mg * mg) / (n - 1)); ep = 1.96 * sqrt((pp / n - mp * mp) / (n - 1))
         r = mp / mg; er = r * sqrt((eg / mg) ^ 2 + (ep / mp) ^ 2)
         printf "| %s | %d | %.1f +- %.1f | %.1f +- %.1f | %.2f +- %.2f |\n", s, t, mg / 1e6, eg / 1e6, mp / 1e6, ep / 1e6, r, er

@@ -16,27 +16,27 @@ function setup(thread)
 end
 
 function init(args)
-  requests = {}
+  prepared = {}
   local nthreads = tonumber(os.getenv("THREADS") or "2")
   local headers = {["Content-Type"] = "application/json"}
   local i = 0
   for line in io.lines(os.getenv("POOL")) do
     if i % nthreads == tid - 1 then
-      requests[#requests + 1] = wrk.format("POST", "/api/verify", headers, line)
+      prepared[#prepared + 1] = wrk.format("POST", "/api/verify", headers, line)
     end
     i = i + 1
   end
-  next_request = 1
+  next_prepared = 1
   exhausted = 0
 end
 
 function request()
-  local r = requests[next_request]
+  local r = prepared[next_prepared]
   if r == nil then
     exhausted = exhausted + 1
-    return requests[1]
+    return prepared[1]
   end
-  next_request = next_request + 1
+  next_prepared = next_prepared + 1
   return r
 end
 
