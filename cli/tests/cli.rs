@@ -68,7 +68,7 @@ fn solve_reads_a_captcha_mcp_challenge_and_prints_the_verify_input() {
 
     // The tool-result wrapper an MCP client receives works too, from a file.
     let wrapped = serde_json::json!({"content":[{"type":"text","text":ch}]}).to_string();
-    let dir = std::env::temp_dir().join(format!("grind-cli-{}", std::process::id()));
+    let dir = test_path("cli");
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("challenge.json");
     std::fs::write(&f, wrapped).unwrap();
@@ -224,7 +224,7 @@ fn timeout_is_exit_1() {
 
 #[test]
 fn mint_and_check_round_trip_with_double_spend_db() {
-    let dir = std::env::temp_dir().join(format!("grind-db-{}", std::process::id()));
+    let dir = test_path("db");
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("spent.sdb");
     let o = grind(&["mint", "-b", "12", "-q", "mcp-tool:search"], None);
@@ -418,7 +418,7 @@ fn every_backend_solves_and_forcing_is_checked() {
 
 #[test]
 fn tune_table_json_recommendation_and_plot() {
-    let dir = std::env::temp_dir().join(format!("grind-tune-{}", std::process::id()));
+    let dir = test_path("tune");
     std::fs::create_dir_all(&dir).unwrap();
     let svg = dir.join("tune.svg");
     let start = std::time::Instant::now();

@@ -707,7 +707,7 @@ fn typescript_sdk_pays_the_gate_with_powfetch() {
     if !require_python_module("mcp") {
         return;
     }
-    let count = std::env::temp_dir().join(format!("grind-powfetch-count-{}", std::process::id()));
+    let count = test_path("powfetch-count");
     let _ = std::fs::remove_file(&count);
     let (_up, upstream) = start_upstream_env(&[("UPSTREAM_COUNT_FILE", count.to_str().unwrap())]);
     let cfg = write_config(

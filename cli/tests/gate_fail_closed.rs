@@ -38,10 +38,7 @@ struct Rig {
 
 impl Rig {
     fn start(name: &str) -> Rig {
-        let count = std::env::temp_dir().join(format!(
-            "grind-upstream-count-{}-{name}",
-            std::process::id()
-        ));
+        let count = test_path(&format!("upstream-count-{name}"));
         let _ = std::fs::remove_file(&count);
         let (up, upstream) =
             start_upstream_env(&[("UPSTREAM_COUNT_FILE", count.to_str().unwrap())]);

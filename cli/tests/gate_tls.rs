@@ -50,7 +50,7 @@ fn pki(dir: &Path, name: &str) -> Pki {
 }
 
 fn dir() -> PathBuf {
-    std::env::temp_dir().join(format!("grind-tls-{}", std::process::id()))
+    test_path("tls")
 }
 
 /// A blocking client trusting only `ca`.

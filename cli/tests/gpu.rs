@@ -196,8 +196,7 @@ fn gpu_mints_hashcash_stamps_hashcash_accepts() {
         let o = grind(&["check", "-b", "16", "-r", "gpu@example.com", stamp], None);
         assert_eq!(code(&o), 0, "{stamp}: {}", stderr(&o));
         if require_tool("hashcash") {
-            let db = std::env::temp_dir()
-                .join(format!("grind-gpu-{}-{backend}.sdb", std::process::id()));
+            let db = test_path(&format!("gpu-{backend}.sdb"));
             let o = std::process::Command::new("hashcash")
                 .args(["-c", "-d", "-f", db.to_str().unwrap()])
                 .args(["-b", "16", "-r", "gpu@example.com", stamp])

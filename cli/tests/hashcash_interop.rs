@@ -45,7 +45,7 @@ fn stamps_grind_mints_pass_hashcash_check() {
     if !require_tool("hashcash") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("grind-hc-{}", std::process::id()));
+    let dir = test_path("hc");
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("hashcash.sdb");
     let dbs = db.to_str().unwrap();

@@ -147,13 +147,47 @@ impl Drop for Server {
 /// The key every test gate shares (so instances can verify each other's challenges).
 pub const TEST_KEY: &str = "grindstone-test-key-0123456789abcdef";
 
+/// Prefix of the folder each test process keeps its files in (see [`test_path`]).
+const TEST_ROOT_PREFIX: &str = "grindstone-tests-";
+
+/// `name` inside this test process's own folder under the system's temporary folder
+/// (state folders, configs, databases), which is created on first use. That first use
+/// also removes the folders of earlier test processes that have exited (on Linux, where
+/// `/proc` tells), so runs do not pile them up.
+pub fn test_path(name: &str) -> std::path::PathBuf {
+    static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let tmp = std::env::temp_dir();
+        if cfg!(target_os = "linux")
+            && let Ok(entries) = std::fs::read_dir(&tmp)
+        {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let pid = name
+                    .to_str()
+                    .and_then(|n| n.strip_prefix(TEST_ROOT_PREFIX))
+                    .and_then(|p| p.parse::<u32>().ok());
+                if let Some(pid) = pid
+                    && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+                {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let root = tmp.join(format!("{TEST_ROOT_PREFIX}{}", std::process::id()));
+        std::fs::create_dir_all(&root).expect("the temporary folder is writable");
+        root
+    })
+    .join(name)
+}
+
 /// A fresh state folder for one grind process (its default durable replay store lives
 /// there, not in the developer's home; a store folder serves one process at a time, and
 /// tests run in parallel).
 pub fn test_state_dir() -> std::path::PathBuf {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir().join(format!("grind-test-state-{}-{n}", std::process::id()))
+    test_path(&format!("state-{n}"))
 }
 
 /// A `grind` command with the test environment: the shared test key, no forced backend,
@@ -407,7 +441,7 @@ pub fn gated_mcp(name: &str, text: &str) -> (Server, Server) {
 }
 
 pub fn write_config(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("grind-gate-{}", std::process::id()));
+    let dir = test_path("gate");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
