@@ -150,35 +150,45 @@ pub const TEST_KEY: &str = "grindstone-test-key-0123456789abcdef";
 /// Prefix of the folder each test process keeps its files in (see [`test_path`]).
 const TEST_ROOT_PREFIX: &str = "grindstone-tests-";
 
-/// `name` inside this test process's own folder under the system's temporary folder
-/// (state folders, configs, databases), which is created on first use. That first use
-/// also removes the folders of earlier test processes that have exited (on Linux, where
-/// `/proc` tells), so runs do not pile them up.
+/// `name` inside this test process's own folder (state folders, configs, databases),
+/// made on first use under cargo's temporary folder for integration tests
+/// (`target/tmp`). The process holds a lock on the folder's `.lock` file while it runs,
+/// and the first use removes the folders whose lock is free (their process has exited),
+/// so runs do not pile them up. A folder is named only once it is locked (it is made
+/// under a `.partial` name and renamed), so a sweep never sees a live folder unlocked.
 pub fn test_path(name: &str) -> std::path::PathBuf {
-    static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    ROOT.get_or_init(|| {
-        let tmp = std::env::temp_dir();
-        if cfg!(target_os = "linux")
-            && let Ok(entries) = std::fs::read_dir(&tmp)
-        {
+    use std::path::{Path, PathBuf};
+    struct Root {
+        dir: PathBuf,
+        _lock: std::fs::File,
+    }
+    static ROOT: std::sync::OnceLock<Root> = std::sync::OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        if let Ok(entries) = std::fs::read_dir(base) {
             for e in entries.flatten() {
-                let name = e.file_name();
-                let pid = name
-                    .to_str()
-                    .and_then(|n| n.strip_prefix(TEST_ROOT_PREFIX))
-                    .and_then(|p| p.parse::<u32>().ok());
-                if let Some(pid) = pid
-                    && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+                let n = e.file_name();
+                let Some(n) = n.to_str() else { continue };
+                if !n.starts_with(TEST_ROOT_PREFIX) || n.ends_with(".partial") {
+                    continue;
+                }
+                if let Ok(lock) = std::fs::File::open(e.path().join(".lock"))
+                    && lock.try_lock().is_ok()
                 {
                     let _ = std::fs::remove_dir_all(e.path());
                 }
             }
         }
-        let root = tmp.join(format!("{TEST_ROOT_PREFIX}{}", std::process::id()));
-        std::fs::create_dir_all(&root).expect("the temporary folder is writable");
-        root
-    })
-    .join(name)
+        let dir = base.join(format!("{TEST_ROOT_PREFIX}{}", std::process::id()));
+        let partial = dir.with_extension("partial");
+        let _ = std::fs::remove_dir_all(&partial);
+        std::fs::create_dir_all(&partial).expect("target/tmp is writable");
+        let lock = std::fs::File::create(partial.join(".lock")).expect("target/tmp is writable");
+        lock.lock().expect("the test folder's lock");
+        std::fs::rename(&partial, &dir).expect("the test folder is renamed once locked");
+        Root { dir, _lock: lock }
+    });
+    root.dir.join(name)
 }
 
 /// A fresh state folder for one grind process (its default durable replay store lives
