@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 /// A state folder of its own for one test (its default durable store lives there).
 fn state(name: &str) -> PathBuf {
-    let d = test_path(&format!("state-{name}"));
+    let d = test_path(&format!("named-state-{name}"));
     let _ = std::fs::remove_dir_all(&d);
     d
 }

@@ -185,6 +185,9 @@ pub fn test_path(name: &str) -> std::path::PathBuf {
         std::fs::create_dir_all(&partial).expect("target/tmp is writable");
         let lock = std::fs::File::create(partial.join(".lock")).expect("target/tmp is writable");
         lock.lock().expect("the test folder's lock");
+        // A folder under this name is an exited process's (this PID is ours) that the
+        // sweep could not take, e.g. one without a lock file: it would block the rename.
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::rename(&partial, &dir).expect("the test folder is renamed once locked");
         Root { dir, _lock: lock }
     });
