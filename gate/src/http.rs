@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -40,17 +40,18 @@ pub struct Api {
     pub default_scope: String,
 }
 
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
 fn reply(status: u16, body: Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     (code, axum::Json(body)).into_response()
 }
 
-/// Parses a JSON body strictly into `T`, as a 400 with a reason on failure.
-fn parse_body<T: serde::de::DeserializeOwned>(
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<T, Box<Response>> {
-    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+/// Reads a JSON body strictly into `T`, as a 415 (another `Content-Type`) or 400 with a
+/// reason on failure; the body limit and its 413 are the `Bytes` extractor's. (Taking
+/// the whole request spares the copy of its headers a `HeaderMap` argument makes.)
+async fn json_body<T: serde::de::DeserializeOwned>(req: Request) -> Result<T, Box<Response>> {
+    if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("");
         if !ct
             .trim_start()
@@ -63,7 +64,10 @@ fn parse_body<T: serde::de::DeserializeOwned>(
             )));
         }
     }
-    serde_json::from_slice(body).map_err(|e| {
+    let body = Bytes::from_request(req, &())
+        .await
+        .map_err(|e| Box::new(e.into_response()))?;
+    serde_json::from_slice(&body).map_err(|e| {
         Box::new(reply(
             400,
             json!({"valid": false, "code": "malformed", "reason": format!("bad JSON body: {e}")}),
@@ -103,13 +107,19 @@ async fn challenge(
     }
 }
 
-async fn verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
-    let req: VerifyRequest = match parse_body(&headers, &body) {
+async fn verify(State(api): State<Api>, req: Request) -> Response {
+    let req: VerifyRequest = match json_body(req).await {
         Ok(r) => r,
         Err(resp) => return *resp,
     };
     match api.gate.verify(&req, None).await {
-        Ok(v) => (StatusCode::OK, axum::Json(api.gate.verified_body(&v))).into_response(),
+        Ok(v) => {
+            // Written into a buffer of the body's size (`axum::Json` starts at 128 bytes
+            // and grows).
+            let mut body = Vec::with_capacity(v.token.len() + v.scope.len() + 256);
+            serde_json::to_writer(&mut body, &api.gate.verified_body(&v)).expect("plain data");
+            ([(header::CONTENT_TYPE, JSON)], body).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -120,8 +130,8 @@ struct TokenBody {
     token: String,
 }
 
-async fn token_verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
-    let b: TokenBody = match parse_body(&headers, &body) {
+async fn token_verify(State(api): State<Api>, req: Request) -> Response {
+    let b: TokenBody = match json_body(req).await {
         Ok(b) => b,
         Err(resp) => return *resp,
     };

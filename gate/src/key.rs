@@ -65,6 +65,10 @@ pub struct ServerKey {
     /// HMAC keyed once (the inner and outer pads hashed): cloned per use.
     challenge: HmacSha256,
     token: [u8; 32],
+    /// The token HMAC, keyed once like `challenge`.
+    token_mac: HmacSha256,
+    /// The base64url JWT header of this key's tokens (it names `kid`).
+    jwt_header: String,
 }
 
 impl std::fmt::Debug for ServerKey {
@@ -90,11 +94,15 @@ impl ServerKey {
                 len: secret.len(),
             });
         }
+        let kid = hex::encode(&derive(secret, "grindstone key id v1")[..6]);
+        let token = derive(secret, "grindstone token hs256 v1");
         Ok(Self {
-            kid: hex::encode(&derive(secret, "grindstone key id v1")[..6]),
+            jwt_header: crate::token::header_b64(&kid),
+            kid,
             challenge: HmacSha256::new_from_slice(&derive(secret, "grindstone challenge mac v1"))
                 .expect("HMAC takes any key length"),
-            token: derive(secret, "grindstone token hs256 v1"),
+            token_mac: HmacSha256::new_from_slice(&token).expect("HMAC takes any key length"),
+            token,
         })
     }
 
@@ -121,6 +129,18 @@ impl ServerKey {
     /// The HS256 secret for tokens.
     pub fn token_secret(&self) -> &[u8] {
         &self.token
+    }
+
+    /// The HS256 signature of a token's `<header>.<claims>`.
+    pub fn sign_token(&self, signing_input: &[u8]) -> [u8; 32] {
+        let mut m = self.token_mac.clone();
+        m.update(signing_input);
+        m.finalize().into_bytes().into()
+    }
+
+    /// The base64url JWT header of the tokens this key signs.
+    pub fn jwt_header(&self) -> &str {
+        &self.jwt_header
     }
 }
 

@@ -1,8 +1,10 @@
 //! Tokens: a verified solution buys a short-lived JWT (HS256) so an agent does not solve
 //! once per call. Checking a token is stateless.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use grindstone_core::schemes::gate::scope_covers;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::key::{KeyRing, ServerKey};
@@ -58,7 +60,20 @@ pub enum TokenError {
     },
 }
 
+/// The base64url JWT header of tokens signed by the key `kid`: `{"typ":"JWT","alg":"HS256","kid":...}`
+/// as jsonwebtoken writes it.
+pub fn header_b64(kid: &str) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(kid.to_string());
+    B64.encode(serde_json::to_vec(&header).expect("plain data"))
+}
+
 /// Issues a token signed with `key`, whose id goes in the JWT header (`kid`).
+///
+/// The JWT is assembled here rather than by `jsonwebtoken::encode`, which serialises the
+/// header and keys a new HMAC for every token: the key holds its header and a keyed HMAC
+/// state ([`ServerKey::sign_token`]). [`check`] reads tokens with jsonwebtoken, and a test
+/// holds the two to the same bytes.
 pub fn issue(key: &ServerKey, scope: &str, d: f64, jti: &str, now: i64, ttl: u64) -> String {
     let claims = TokenClaims {
         iss: ISSUER.into(),
@@ -69,14 +84,16 @@ pub fn issue(key: &ServerKey, scope: &str, d: f64, jti: &str, now: i64, ttl: u64
         jti: jti.into(),
         method: "pow".into(),
     };
-    let mut header = Header::new(Algorithm::HS256);
-    header.kid = Some(key.kid().to_string());
-    jsonwebtoken::encode(
-        &header,
-        &claims,
-        &EncodingKey::from_secret(key.token_secret()),
-    )
-    .expect("HS256 signing of plain claims cannot fail")
+    let json = serde_json::to_vec(&claims).expect("plain data");
+    let header = key.jwt_header();
+    let mut jwt = String::with_capacity(header.len() + json.len().div_ceil(3) * 4 + 45);
+    jwt.push_str(header);
+    jwt.push('.');
+    B64.encode_string(&json, &mut jwt);
+    let mac = key.sign_token(jwt.as_bytes());
+    jwt.push('.');
+    B64.encode_string(mac, &mut jwt);
+    jwt
 }
 
 /// Checks a token's signature (under the key of the ring its `kid` names) and expiry
@@ -172,5 +189,30 @@ mod tests {
         tampered.insert(t.len() / 2, 'A');
         assert!(check(&ring, &tampered, None, None, 0).is_err());
         assert!(check(&ring, "garbage", None, None, 0).is_err());
+    }
+
+    #[test]
+    fn issue_writes_what_jsonwebtoken_writes() {
+        let k = ServerKey::from_secret(b"0123456789abcdef0123").unwrap();
+        for (scope, d) in [("tool:search", 16.0), ("*", 20.5), ("a\"b\u{e9}", 0.25)] {
+            let mut header = Header::new(Algorithm::HS256);
+            header.kid = Some(k.kid().to_string());
+            let claims = TokenClaims {
+                iss: ISSUER.into(),
+                scope: scope.into(),
+                d,
+                iat: 1_800_000_000,
+                exp: 1_800_000_300,
+                jti: "cid".into(),
+                method: "pow".into(),
+            };
+            let expected = jsonwebtoken::encode(
+                &header,
+                &claims,
+                &jsonwebtoken::EncodingKey::from_secret(k.token_secret()),
+            )
+            .unwrap();
+            assert_eq!(issue(&k, scope, d, "cid", 1_800_000_000, 300), expected);
+        }
     }
 }

@@ -120,13 +120,16 @@ fn check_token_chars(field: &'static str, s: &str, max: usize) -> Result<(), Err
             max,
         });
     }
-    if let Some((at, found)) = s
-        .char_indices()
-        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    if let Some(at) = s
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
     {
         return Err(Error::BadChar {
             field,
-            found,
+            found: s[at..]
+                .chars()
+                .next()
+                .expect("the bytes before `at` are ASCII"),
             at,
             allowed: "A-Z a-z 0-9 - _",
         });
@@ -212,11 +215,9 @@ impl GateChallenge {
     /// The bytes the MAC covers: a context string, the id, the salt and the transmitted
     /// claims, newline-separated.
     pub fn signed_bytes(&self) -> Vec<u8> {
-        format!(
-            "{MAC_CONTEXT}\n{}\n{}\n{}",
-            self.id, self.salt, self.claims_b64
-        )
-        .into_bytes()
+        [MAC_CONTEXT, &self.id, &self.salt, &self.claims_b64]
+            .join("\n")
+            .into_bytes()
     }
 
     /// The MAC bytes, if they are valid base64url.
