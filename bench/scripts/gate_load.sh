@@ -7,6 +7,8 @@
 #   STORES="memory durable" ROUNDS=5 DUR=4s CONN=64 bench/scripts/gate_load.sh
 #
 # Needs wrk (and redis-server for the redis rows). wrk and the server share the machine.
+# Columns: verify req/s, its p99 and non-200 count, /health req/s on the same server, the
+# ratio, and the server's CPU per request of each route (us).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STORES=${STORES:-"memory durable redis"}
@@ -42,7 +44,14 @@ if [[ " $STORES " == *" redis "* ]]; then
   sleep 0.5
 fi
 
-printf '%-8s %-6s %12s %10s %10s %12s %s\n' store round "verify/s" "p99 ms" non-200 "health/s" "verify/health"
+# Server CPU per request (user + system of grind serve, its store's writer thread
+# included, redis-server's not; from /proc/PID/stat over each wrk run): steadier than
+# requests/s on a VM whose cores wrk shares.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+per_req() { # ticks before, ticks after, requests -> microseconds
+  awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) * 1e6 / hz / n}'
+}
+printf '%-8s %-6s %12s %10s %10s %12s %13s %10s %10s\n' store round "verify/s" "p99 ms" non-200 "health/s" "verify/health" "us/verify" "us/health"
 for round in $(seq "$ROUNDS"); do
   for store in $STORES; do
     case $store in
@@ -51,17 +60,22 @@ for round in $(seq "$ROUNDS"); do
       redis) redis-cli -p 16379 FLUSHALL > /dev/null; spec=redis://127.0.0.1:16379/0 ;;
     esac
     start "$spec"
+    t0=$(cpu_ticks "$pid")
     out=$(POOL="$work/pool.jsonl" THREADS=2 wrk -t2 -c"$CONN" -d"$DUR" --latency \
       -s gate/examples/verify_load.lua "http://127.0.0.1:$port")
+    t1=$(cpu_ticks "$pid")
     rps=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
     p99=$(awk '/^p50/ {print $5}' <<< "$out")
     # wrk prints the line only when some answer was not 2xx/3xx; socket errors count too.
     non200=$(awk '/^  Non-2xx or 3xx responses:/ {n = $NF} /^  Socket errors:/ {for (i = 3; i <= NF; i++) e += $i} END {print n + 0 + e}' <<< "$out")
     hout=$(wrk -t2 -c"$CONN" -d"$DUR" "http://127.0.0.1:$port/health")
+    t2=$(cpu_ticks "$pid")
     hrps=$(awk '/^Requests\/sec/ {print $2}' <<< "$hout")
+    us_v=$(per_req "$t0" "$t1" "$(awk '/ requests in / {print $1}' <<< "$out")")
+    us_h=$(per_req "$t1" "$t2" "$(awk '/ requests in / {print $1}' <<< "$hout")")
     kill "$pid"; wait "$pid" 2>/dev/null || true
     ratio=$(awk -v a="$rps" -v b="$hrps" 'BEGIN {printf "%.2f", a / b}')
-    printf '%-8s %-6s %12s %10s %10s %12s %s\n' "$store" "$round" "$rps" "$p99" "$non200" "$hrps" "$ratio"
+    printf '%-8s %-6s %12s %10s %10s %12s %13s %10s %10s\n' "$store" "$round" "$rps" "$p99" "$non200" "$hrps" "$ratio" "$us_v" "$us_h"
   done
 done
 if [ -n "$redis_pid" ]; then kill "$redis_pid"; fi
