@@ -40,8 +40,6 @@ pub struct Api {
     pub default_scope: String,
 }
 
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
-
 fn reply(status: u16, body: Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     (code, axum::Json(body)).into_response()
@@ -118,7 +116,14 @@ async fn verify(State(api): State<Api>, req: Request) -> Response {
             // and grows).
             let mut body = Vec::with_capacity(v.token.len() + v.scope.len() + 256);
             serde_json::to_writer(&mut body, &api.gate.verified_body(&v)).expect("plain data");
-            ([(header::CONTENT_TYPE, JSON)], body).into_response()
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response()
         }
         Err(e) => e.into_response(),
     }

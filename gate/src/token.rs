@@ -62,7 +62,7 @@ pub enum TokenError {
 
 /// The base64url JWT header of tokens signed by the key `kid`: `{"typ":"JWT","alg":"HS256","kid":...}`
 /// as jsonwebtoken writes it.
-pub fn header_b64(kid: &str) -> String {
+pub(crate) fn header_b64(kid: &str) -> String {
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid.to_string());
     B64.encode(serde_json::to_vec(&header).expect("plain data"))
@@ -86,7 +86,9 @@ pub fn issue(key: &ServerKey, scope: &str, d: f64, jti: &str, now: i64, ttl: u64
     };
     let json = serde_json::to_vec(&claims).expect("plain data");
     let header = key.jwt_header();
-    let mut jwt = String::with_capacity(header.len() + json.len().div_ceil(3) * 4 + 45);
+    // `<header>.<claims>.<mac>`: base64url of the claims, two dots, and 43 characters of
+    // base64url for the 32-byte MAC.
+    let mut jwt = String::with_capacity(header.len() + json.len().div_ceil(3) * 4 + 2 + 43);
     jwt.push_str(header);
     jwt.push('.');
     B64.encode_string(&json, &mut jwt);
