@@ -3,16 +3,17 @@
 //! SHA-1 rounds), one candidate per instruction stream, two candidates per evaluation in
 //! lockstep so the core overlaps their chains. Per chunk, the rounds before the varying
 //! word (rounded down to a multiple of four) are computed once. The same structure as
-//! the x86 [`sha_ni`](super) backend.
+//! the x86 [`sha_ni`](super) backend, specialised the same way for the varying word
+//! (`VW`, known at compile time).
 
 use std::arch::aarch64::*;
 use std::ops::Range;
 
 use grindstone_core::job::BLOCK_LEN;
 use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_prefix};
-use grindstone_core::{Filter, HashAlg, Job};
+use grindstone_core::{Filter, Job};
 
-use super::drive::{Group, Words, drive, layout, words};
+use super::drive::{Group, PerWord, Words, drive_per_word, layout, words};
 
 /// Whether this CPU can run the backend.
 pub fn is_available() -> bool {
@@ -34,10 +35,21 @@ fn search_sha2(job: &Job, range: Range<u64>) -> Option<u64> {
     let Some(lay) = layout(job) else {
         return super::portable::search(job, range);
     };
-    match job.alg() {
-        HashAlg::Sha256 => drive::<Sha256Arm>(job, &lay, range),
-        HashAlg::Sha1 => drive::<Sha1Arm>(job, &lay, range),
-    }
+    drive_per_word::<ArmSha2>(job, &lay, range)
+}
+
+/// This backend's kernels, one per hash and varying word.
+struct ArmSha2;
+
+impl PerWord for ArmSha2 {
+    type Sha256<const VW: usize> = Sha256Arm<VW>;
+    type Sha1<const VW: usize> = Sha1Arm<VW>;
+}
+
+/// First round a kernel for varying word `vw` computes per candidate: the word's,
+/// rounded down to the instructions' four.
+const fn start(vw: usize) -> usize {
+    vw & !3
 }
 
 /// Candidates per evaluation.
@@ -66,13 +78,12 @@ fn insert(v: uint32x4_t, x: u32, lane: usize) -> uint32x4_t {
     }
 }
 
-/// The SHA-256 kernel. Private to this module and only built or used inside
-/// `search_sha2` (SHA2 detected), which makes the intrinsics sound.
-struct Sha256Arm;
+/// The SHA-256 kernel for message word `VW` varying. Private to this module and only
+/// built or used inside `search_sha2` (SHA2 detected), which makes the intrinsics sound.
+struct Sha256Arm<const VW: usize>;
 
+/// Per-chunk constants of the SHA-256 kernel.
 struct Chunk256 {
-    /// First round computed per candidate (a multiple of 4).
-    start: usize,
     abcd: uint32x4_t,
     efgh: uint32x4_t,
     /// Message words 0..16, four per vector.
@@ -81,11 +92,11 @@ struct Chunk256 {
     h0: u32,
 }
 
-/// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words).
-/// Callers need the SHA2 extension (only `search_sha2` reaches this).
+/// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words), from
+/// [`start`]`(VW)` on. Callers need the SHA2 extension (only `search_sha2` reaches this).
 #[inline]
 #[target_feature(enable = "neon,sha2")]
-fn quad256<const Q: usize>(
+fn quad256<const Q: usize, const VW: usize>(
     sts: &mut [(uint32x4_t, uint32x4_t); N],
     ms: &mut [[uint32x4_t; 4]; N],
     c: &Chunk256,
@@ -95,7 +106,7 @@ fn quad256<const Q: usize>(
             let t = vsha256su0q_u32(m[Q % 4], m[(Q + 1) % 4]);
             m[Q % 4] = vsha256su1q_u32(t, m[(Q + 2) % 4], m[(Q + 3) % 4]);
         }
-        if 4 * Q < c.start {
+        if 4 * Q < start(VW) {
             continue;
         }
         let wk = vaddq_u32(m[Q % 4], c.k[Q]);
@@ -106,17 +117,15 @@ fn quad256<const Q: usize>(
     }
 }
 
-impl Group for Sha256Arm {
+impl<const VW: usize> Group for Sha256Arm<VW> {
     const N: usize = N;
     type Chunk = Chunk256;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Chunk256 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _vw: usize) -> Chunk256 {
         let w = words(block);
-        let start = vw & !3;
-        let s = sha256_prefix(mid, &w[..start]);
+        let s = sha256_prefix(mid, &w[..start(VW)]);
         Chunk256 {
-            start,
             abcd: quad_of(&s[..4]),
             efgh: quad_of(&s[4..]),
             m: [0, 4, 8, 12].map(|j| quad_of(&w[j..])),
@@ -126,15 +135,15 @@ impl Group for Sha256Arm {
     }
 
     #[inline(always)]
-    fn eval(c: &Chunk256, vw: usize, w: Words<'_>, filter: &Filter) -> u32 {
+    fn eval(c: &Chunk256, _vw: usize, w: Words<'_>, filter: &Filter) -> u32 {
         let mut m = [c.m; N];
         for (i, mi) in m.iter_mut().enumerate() {
-            mi[vw / 4] = insert(mi[vw / 4], w.get(i), vw % 4);
+            mi[VW / 4] = insert(mi[VW / 4], w.get(i), VW % 4);
         }
         let mut st = [(c.abcd, c.efgh); N];
         macro_rules! quads {
             // SAFETY: only reached inside `search_sha2` (SHA2 detected).
-            ($($q:literal)*) => { $( unsafe { quad256::<$q>(&mut st, &mut m, c) }; )* };
+            ($($q:literal)*) => { $( unsafe { quad256::<$q, VW>(&mut st, &mut m, c) }; )* };
         }
         quads!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
         let mut mask = 0;
@@ -147,12 +156,11 @@ impl Group for Sha256Arm {
     }
 }
 
-/// The SHA-1 kernel (see [`Sha256Arm`] for soundness).
-struct Sha1Arm;
+/// The SHA-1 kernel (see [`Sha256Arm`], also for soundness).
+struct Sha1Arm<const VW: usize>;
 
+/// Per-chunk constants of the SHA-1 kernel.
 struct Chunk1 {
-    /// First round computed per candidate (a multiple of 4).
-    start: usize,
     abcd: uint32x4_t,
     e: u32,
     /// Message words 0..16, four per vector.
@@ -160,22 +168,21 @@ struct Chunk1 {
     h0: u32,
 }
 
-/// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words). `st` is
-/// (abcd, e).
-/// Callers need the SHA2 extension (only `search_sha2` reaches this).
+/// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words), from
+/// [`start`]`(VW)` on. `st` is (abcd, e). Callers need the SHA2 extension (only
+/// `search_sha2` reaches this).
 #[inline]
 #[target_feature(enable = "neon,sha2")]
-fn quad1<const Q: usize>(
+fn quad1<const Q: usize, const VW: usize>(
     sts: &mut [(uint32x4_t, u32); N],
     ms: &mut [[uint32x4_t; 4]; N],
-    c: &Chunk1,
 ) {
     for (st, m) in sts.iter_mut().zip(ms.iter_mut()) {
         if Q >= 4 {
             let t = vsha1su0q_u32(m[Q % 4], m[(Q + 1) % 4], m[(Q + 2) % 4]);
             m[Q % 4] = vsha1su1q_u32(t, m[(Q + 3) % 4]);
         }
-        if 4 * Q < c.start {
+        if 4 * Q < start(VW) {
             continue;
         }
         let wk = vaddq_u32(m[Q % 4], vdupq_n_u32(k1(4 * Q)));
@@ -190,17 +197,15 @@ fn quad1<const Q: usize>(
     }
 }
 
-impl Group for Sha1Arm {
+impl<const VW: usize> Group for Sha1Arm<VW> {
     const N: usize = N;
     type Chunk = Chunk1;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Chunk1 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _vw: usize) -> Chunk1 {
         let w = words(block);
-        let start = vw & !3;
-        let s = sha1_prefix(mid, &w[..start]);
+        let s = sha1_prefix(mid, &w[..start(VW)]);
         Chunk1 {
-            start,
             abcd: quad_of(&s[..4]),
             e: s[4],
             m: [0, 4, 8, 12].map(|j| quad_of(&w[j..])),
@@ -209,15 +214,15 @@ impl Group for Sha1Arm {
     }
 
     #[inline(always)]
-    fn eval(c: &Chunk1, vw: usize, w: Words<'_>, filter: &Filter) -> u32 {
+    fn eval(c: &Chunk1, _vw: usize, w: Words<'_>, filter: &Filter) -> u32 {
         let mut m = [c.m; N];
         for (i, mi) in m.iter_mut().enumerate() {
-            mi[vw / 4] = insert(mi[vw / 4], w.get(i), vw % 4);
+            mi[VW / 4] = insert(mi[VW / 4], w.get(i), VW % 4);
         }
         let mut st = [(c.abcd, c.e); N];
         macro_rules! quads {
             // SAFETY: only reached inside `search_sha2` (SHA2 detected).
-            ($($q:literal)*) => { $( unsafe { quad1::<$q>(&mut st, &mut m, c) }; )* };
+            ($($q:literal)*) => { $( unsafe { quad1::<$q, VW>(&mut st, &mut m) }; )* };
         }
         quads!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
         let mut mask = 0;

@@ -142,6 +142,40 @@ pub(crate) fn layout(job: &Job) -> Option<LaneLayout> {
     })
 }
 
+/// A family of one-candidate-per-instruction-stream kernels (the SHA extensions), one
+/// kernel per varying word `VW` (0..14, where [`layout`] puts it) and hash.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) trait PerWord {
+    /// The SHA-256 kernel for varying word `VW`.
+    type Sha256<const VW: usize>: Group;
+    /// The SHA-1 kernel for varying word `VW`.
+    type Sha1<const VW: usize>: Group;
+}
+
+/// [`drive`] with the kernel of family `F` built for the job's hash and the layout's
+/// varying word.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+pub(crate) fn drive_per_word<F: PerWord>(
+    job: &Job,
+    lay: &LaneLayout,
+    range: Range<u64>,
+) -> Option<u64> {
+    use grindstone_core::HashAlg;
+    macro_rules! arms {
+        ($($vw:literal)*) => {
+            match (job.alg(), lay.vw) {
+                $(
+                    (HashAlg::Sha256, $vw) => drive::<F::Sha256<$vw>>(job, lay, range),
+                    (HashAlg::Sha1, $vw) => drive::<F::Sha1<$vw>>(job, lay, range),
+                )*
+                _ => super::portable::search(job, range),
+            }
+        };
+    }
+    arms!(0 1 2 3 4 5 6 7 8 9 10 11 12 13)
+}
+
 /// Chunks, then groups of `G::N` consecutive indices; returns the first index passing the
 /// filter.
 #[inline(always)]
