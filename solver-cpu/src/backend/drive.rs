@@ -1,4 +1,5 @@
-//! The chunk-and-group driver shared by the lane kernels and the SHA-NI kernels.
+//! The chunk-and-group driver shared by the lane kernels and the SHA-extension kernels
+//! (x86 SHA-NI, ARMv8 SHA).
 //!
 //! Within a **chunk** of nonce indices only the last message word holding nonce
 //! characters (word `vw`) changes; a [`Group`] computes its per-chunk constants once and

@@ -4,9 +4,9 @@
 //! Per chunk, the rounds before the varying word (rounded down to the instruction's
 //! round count) are computed once. Each kernel is specialised for its varying word
 //! (`VW`): the rounds it skips and the word's place in the message registers are then
-//! known at compile time, which keeps every message word in a register. Against one
-//! kernel taking the word at run time that was 36-40% more candidates per second on
-//! each scheme's bench job (Zen 1, one thread); with it, three or four candidates per
+//! known at compile time, which lets the compiler keep the message words in registers
+//! (measured against one kernel taking the word at run time: README, "The SHA-NI
+//! kernels specialised per varying word"). With it, three or four candidates per
 //! evaluation were slower than two (SHA-256) or no faster (SHA-1).
 
 use std::arch::x86_64::*;
