@@ -122,7 +122,7 @@ impl<const VW: usize> Group for Sha256Arm<VW> {
     type Chunk = Chunk256;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _vw: usize) -> Chunk256 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Chunk256 {
         let w = words(block);
         let s = sha256_prefix(mid, &w[..start(VW)]);
         Chunk256 {
@@ -202,7 +202,7 @@ impl<const VW: usize> Group for Sha1Arm<VW> {
     type Chunk = Chunk1;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _vw: usize) -> Chunk1 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Chunk1 {
         let w = words(block);
         let s = sha1_prefix(mid, &w[..start(VW)]);
         Chunk1 {

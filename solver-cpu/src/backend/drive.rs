@@ -51,8 +51,10 @@ pub(crate) trait Group {
     /// Per-chunk constants.
     type Chunk;
     /// Constants for the chunk whose first candidate fills `block` (one block after
-    /// `mid`); word `vw` is the one that varies.
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], vw: usize) -> Self::Chunk;
+    /// `mid`). A kernel that precomputes is built for its varying word (a const
+    /// parameter; the lane kernels' general one precomputes nothing), so the layout's
+    /// word is not passed here.
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Self::Chunk;
     /// Bit `i` set when candidate `i` (word `vw` = `w.get(i)`) passes `filter`.
     fn eval(c: &Self::Chunk, vw: usize, w: Words<'_>, filter: &Filter) -> u32;
 }
@@ -213,7 +215,7 @@ pub(crate) fn drive<G: Group>(job: &Job, lay: &LaneLayout, range: Range<u64>) ->
     while cur < end {
         let chunk_end = (cur - cur % lay.chunk).saturating_add(lay.chunk).min(end);
         nf.write(cur, &mut block);
-        let c = G::chunk(job.midstate(), &block, lay.vw);
+        let c = G::chunk(job.midstate(), &block);
         let mut w = words(&block)[lay.vw];
         while cur < chunk_end {
             let n = (G::N as u64).min(chunk_end - cur) as usize;

@@ -470,7 +470,7 @@ impl<V: Lanes, K: Kernel, const VW: usize> Group for LaneGroup<V, K, VW> {
     type Chunk = (K::Pre, [V; 16]);
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _vw: usize) -> Self::Chunk {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Self::Chunk {
         (K::pre::<VW>(mid, block), words(block).map(V::splat))
     }
 

@@ -125,7 +125,7 @@ impl<const VW: usize> Group for Sha256Ni<VW> {
     type Chunk = Chunk256;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _vw: usize) -> Chunk256 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Chunk256 {
         let w = words(block);
         let start = Self::START;
         let s = sha256_prefix(mid, &w[..start]);
@@ -237,7 +237,7 @@ impl<const VW: usize> Group for Sha1Ni<VW> {
     type Chunk = Chunk1;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _vw: usize) -> Chunk1 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Chunk1 {
         let w = words(block);
         let s = sha1_prefix(mid, &w[..Self::START]);
         let v = |i: usize| w[i] as i32;
