@@ -199,6 +199,7 @@ impl Gate {
             scope: scope.into(),
             k,
             kid: Some(key.kid().to_string()),
+            iat: Some(unix_now()),
         };
         let (id, salt) = (random_hex(16), random_hex(16));
         let unsigned = GateChallenge::new(&id, &salt, claims.clone(), &[])
@@ -306,6 +307,17 @@ impl Gate {
             return Err(GateError::invalid(
                 "expired",
                 format!("challenge expired at {}", ch.claims.exp),
+            ));
+        }
+        if let Some(h) = self.store.horizon()
+            && ch.claims.iat.is_none_or(|t| t < h)
+        {
+            return Err(GateError::invalid(
+                "expired",
+                format!(
+                    "challenge issued before {h}, when the replay store recovered from a crash \
+                     of its machine; fetch a new one"
+                ),
             ));
         }
         if let Some(s) = scope
@@ -516,6 +528,51 @@ mod tests {
         let s = g.stats();
         assert_eq!(s.pow_solves.load(std::sync::atomic::Ordering::Relaxed), 1);
         assert_eq!(s.replays.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn after_a_machine_crash_challenges_issued_before_the_restart_are_refused() {
+        let dir = std::env::temp_dir().join(format!("grind-horizon-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let key = || ServerKey::from_secret(b"test-key-0123456789").unwrap();
+        let before = gate().issue("*", 4.0, None).unwrap();
+        assert!(before.claims.iat.is_some_and(|t| t <= unix_now()));
+        // A store opened after a crash of its machine, a few seconds from now.
+        crate::durable::mark_open_in(&dir, "boot-0");
+        let store =
+            crate::durable::DurableStore::open_in_boot(&dir, 1000, unix_now() + 5, None).unwrap();
+        assert!(store.horizon().is_some());
+        let g = Gate::new(key(), ReplayStore::Durable(store), GateConfig::default());
+        let e = g
+            .verify(&req(&before, &solve(&before)), None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "expired");
+        assert!(e.to_string().contains("recovered from a crash"), "{e}");
+        // A challenge without `iat` (from an earlier version) is refused too.
+        let mut old = before.claims.clone();
+        old.iat = None;
+        let unsigned = GateChallenge::new(&before.id, &before.salt, old.clone(), &[]).unwrap();
+        let mac = key().sign_challenge(&unsigned.signed_bytes());
+        let old = GateChallenge::new(&before.id, &before.salt, old, &mac).unwrap();
+        let e = g.verify(&req(&old, &solve(&old)), None).await.unwrap_err();
+        assert_eq!(e.code(), "expired");
+        drop(g);
+        // A horizon in the past: what was issued since is good.
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::durable::mark_open_in(&dir, "boot-1");
+        let store =
+            crate::durable::DurableStore::open_in_boot(&dir, 1000, unix_now() - 5, Some("boot-2"))
+                .unwrap();
+        assert!(store.recovered());
+        let g = Gate::new(key(), ReplayStore::Durable(store), GateConfig::default());
+        g.verify(&req(&before, &solve(&before)), None)
+            .await
+            .unwrap();
+        let fresh = g.issue("*", 4.0, None).unwrap();
+        g.verify(&req(&fresh, &solve(&fresh)), None).await.unwrap();
+        drop(g);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

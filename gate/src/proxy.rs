@@ -233,7 +233,7 @@ enum Payment {
 /// What a request offers as payment, from the `_meta` credential or the headers.
 enum Offer {
     Token(String),
-    Solution(GateChallenge, Vec<String>),
+    Solution(Box<GateChallenge>, Vec<String>),
     /// Offered, but unreadable: why.
     Unreadable(String),
 }
@@ -260,7 +260,7 @@ fn offers(headers: &HeaderMap, credential: Option<&Value>) -> Vec<Offer> {
     let solution = headers.get(SOLUTION_HEADER).map(|sol| match sol.to_str() {
         Err(_) => Offer::Unreadable("X-PoW-Solution is not text".into()),
         Ok(sol) => match parse_solution_header(sol) {
-            Ok((ch, nonces)) => Offer::Solution(ch, nonces),
+            Ok((ch, nonces)) => Offer::Solution(Box::new(ch), nonces),
             Err(e) => Offer::Unreadable(format!("bad X-PoW-Solution: {e}")),
         },
     });
@@ -282,7 +282,7 @@ async fn check_payment(
         let r = match o {
             Offer::Unreadable(why) => Payment::Required(Some(why)),
             Offer::Token(t) => check_token(gate, &t, calls),
-            Offer::Solution(ch, nonces) => check_solution(gate, ch, nonces, calls).await,
+            Offer::Solution(ch, nonces) => check_solution(gate, *ch, nonces, calls).await,
         };
         match r {
             Payment::Required(why) => reason = why,

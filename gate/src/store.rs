@@ -1,8 +1,10 @@
 //! The replay store: a challenge id is spent exactly once.
 //!
-//! * [`DurableStore`]: an embedded database (fjall), its journal synced with
-//!   `fdatasync` before a spend is answered, so spent stays spent across restarts and
-//!   crashes; the default whenever the gate's key outlives the process.
+//! * [`DurableStore`]: an embedded database (fjall); a spend is answered once its journal
+//!   write is in the kernel (synced within [`SYNC_INTERVAL`](crate::durable::SYNC_INTERVAL)),
+//!   and after a machine crash the challenges issued before the restart are refused
+//!   ([`ReplayStore::horizon`]), so spent stays spent across restarts and crashes; the
+//!   default whenever the gate's key outlives the process.
 //! * [`MemoryStore`]: in-process, sharded, bounded; entries expire with their challenge; expired
 //!   entries are purged a few at a time on each insert (never a full sweep that would
 //!   stall a request); at the configured maximum of unexpired entries it refuses (the gate
@@ -200,6 +202,16 @@ impl ReplayStore {
             Self::Durable(_) => "durable",
             Self::Memory(_) => "memory",
             Self::Redis(_) => "redis",
+        }
+    }
+
+    /// Challenges issued before this time (Unix seconds) are refused: the durable store
+    /// recovered from a machine crash that may have lost spends
+    /// ([`DurableStore::horizon`]).
+    pub fn horizon(&self) -> Option<i64> {
+        match self {
+            Self::Durable(d) => d.horizon(),
+            Self::Memory(_) | Self::Redis(_) => None,
         }
     }
 

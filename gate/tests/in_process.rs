@@ -144,7 +144,7 @@ async fn payment_inside_json_rpc_for_clients_without_headers() {
 
     // Paid in `_meta`: forwarded once without the payment; the receipt holds a token.
     let cred = MetaCredential::Solution {
-        challenge: ch.clone(),
+        challenge: Box::new(ch.clone()),
         nonces: solve(&ch),
     };
     let r = post(with_meta(cred.to_json())).send().await.unwrap();

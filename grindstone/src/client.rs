@@ -43,7 +43,7 @@ pub fn solve_rpc_error(
     let ch = gate::challenge_of_rpc_error(error)?;
     let s = solve_challenge(&ch, opts)?;
     Ok(gate::MetaCredential::Solution {
-        challenge: ch,
+        challenge: Box::new(ch),
         nonces: s.nonces,
     }
     .meta_entry())

@@ -325,7 +325,7 @@ impl Plan {
             Answer::Header(ch) => out["header"] = gate::solution_header(ch, &nonces).into(),
             Answer::Meta(ch) => {
                 out["meta"] = gate::MetaCredential::Solution {
-                    challenge: ch.clone(),
+                    challenge: Box::new(ch.clone()),
                     nonces,
                 }
                 .meta_entry();

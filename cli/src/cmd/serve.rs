@@ -179,10 +179,21 @@ async fn build_gate(
                 .map_err(|e| fail(anyhow!("replay store {url}: {e}")))?,
             "redis".to_string(),
         ),
-        StoreSpec::File(p) => (
-            ReplayStore::durable(p, cfg.max_store_entries).map_err(|e| bad(anyhow!(e)))?,
-            format!("durable {}", p.display()),
-        ),
+        StoreSpec::File(p) => {
+            let store =
+                ReplayStore::durable(p, cfg.max_store_entries).map_err(|e| bad(anyhow!(e)))?;
+            if let ReplayStore::Durable(d) = &store
+                && d.recovered()
+            {
+                eprintln!(
+                    "grind: warning: replay store {}: its last run ended with its machine (or a \
+                     failed sync); spends it had not yet synced may be lost, so challenges issued \
+                     before now are refused",
+                    p.display()
+                );
+            }
+            (store, format!("durable {}", p.display()))
+        }
         StoreSpec::Memory => (ReplayStore::memory(cfg.max_store_entries), "memory".into()),
     };
     let desc = if keys.is_ephemeral() {

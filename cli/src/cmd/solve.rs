@@ -156,7 +156,7 @@ pub fn run(a: Args) -> CmdResult {
         let s = result?;
         if in_json_rpc {
             let credential = gate::MetaCredential::Solution {
-                challenge: ch,
+                challenge: Box::new(ch),
                 nonces: s.nonces.clone(),
             };
             println!("{}", credential.meta_entry());

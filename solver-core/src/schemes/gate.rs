@@ -4,7 +4,8 @@
 //! the key); this module only parses and formats.
 //!
 //! A challenge has an `id`, a `salt`, and a `signature` of two base64url parts,
-//! `<claims>.<mac>`, where `claims` is compact JSON `{"alg","d","exp","scope","k"?,"kid"?}`
+//! `<claims>.<mac>`, where `claims` is compact JSON
+//! `{"alg","d","exp","scope","k"?,"kid"?,"iat"?}`
 //! and `mac` is an HMAC-SHA256 over [`GateChallenge::signed_bytes`]. So the captcha-mcp `verify`
 //! input `{salt, nonce, id, signature}` carries everything the gate checks, and nothing
 //! in it can be changed without breaking the MAC.
@@ -84,6 +85,10 @@ pub struct Claims {
     /// rotation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
+    /// When the challenge was issued, Unix seconds (omitted by earlier servers). A gate
+    /// whose replay store recovered from a machine crash refuses what was issued before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
 }
 
 fn one() -> u32 {
@@ -363,8 +368,8 @@ pub fn token_info(token: &str) -> Option<TokenInfo> {
 pub enum MetaCredential {
     /// A solved challenge.
     Solution {
-        /// The challenge.
-        challenge: GateChallenge,
+        /// The challenge (boxed: it is most of the credential's size).
+        challenge: Box<GateChallenge>,
         /// Its nonces (one per solution asked for).
         nonces: Vec<String>,
     },
@@ -420,7 +425,7 @@ impl MetaCredential {
                     .and_then(Value::as_str)
                     .ok_or_else(|| bad("needs \"challenge\": {\"id\": \"<compact challenge>\"}"))?;
                 Ok(Self::Solution {
-                    challenge: GateChallenge::parse_compact(id)?,
+                    challenge: Box::new(GateChallenge::parse_compact(id)?),
                     nonces,
                 })
             }
@@ -677,6 +682,7 @@ mod tests {
             scope: "tool:search".into(),
             k: 1,
             kid: None,
+            iat: None,
         };
         GateChallenge::new("0123abcd", "feedbeef", claims, &[7u8; 32]).unwrap()
     }
@@ -685,12 +691,12 @@ mod tests {
     fn meta_credentials_parse_strictly() {
         let c = sample();
         let sol = MetaCredential::Solution {
-            challenge: c.clone(),
+            challenge: Box::new(c.clone()),
             nonces: vec!["42".into()],
         };
         assert_eq!(MetaCredential::parse(&sol.to_json()).unwrap(), sol);
         let k2 = MetaCredential::Solution {
-            challenge: c.clone(),
+            challenge: Box::new(c.clone()),
             nonces: vec!["1".into(), "2".into()],
         };
         assert_eq!(MetaCredential::parse(&k2.to_json()).unwrap(), k2);
