@@ -24,9 +24,6 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release -q -p grind
 cargo build --release -q -p grindstone-gate --example presolve
 grind=target/release/grind
-echo "presolving $POOL_N challenges at $BITS bits..." >&2
-target/release/examples/presolve "$POOL_N" "$BITS" > "$work/pool.jsonl"
-
 port=18787
 start() { # store spec; sets $pid (no command substitution: its subshell would run the EXIT trap)
   "$grind" serve --port $port --store "$1" 2> "$work/serve.log" &
@@ -36,6 +33,13 @@ start() { # store spec; sets $pid (no command substitution: its subshell would r
     sleep 0.05
   done
 }
+
+# A new durable store refuses what was issued before it was created: create an empty one
+# before presolving, and give each durable run a copy of it.
+start "$work/spent-new"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+echo "presolving $POOL_N challenges at $BITS bits..." >&2
+target/release/examples/presolve "$POOL_N" "$BITS" > "$work/pool.jsonl"
 
 redis_pid=""
 if [[ " $STORES " == *" redis "* ]]; then
@@ -56,7 +60,7 @@ for round in $(seq "$ROUNDS"); do
   for store in $STORES; do
     case $store in
       memory) spec=memory ;;
-      durable) rm -rf "$work/spent"; spec="$work/spent" ;;
+      durable) rm -rf "$work/spent"; cp -r "$work/spent-new" "$work/spent"; spec="$work/spent" ;;
       redis) redis-cli -p 16379 FLUSHALL > /dev/null; spec=redis://127.0.0.1:16379/0 ;;
     esac
     start "$spec"

@@ -16,12 +16,13 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release -q -p grind
 cargo build --release -q -p grindstone-gate --example presolve
-target/release/examples/presolve "$POOL_N" 4 > "$work/pool.jsonl"
 printf 'max_store_entries = %s\n' "$MAX" > "$work/gate.toml"
 port=18797
 target/release/grind serve --port $port --config "$work/gate.toml" --store "$work/spent" 2> "$work/serve.log" &
 pid=$!
 sleep 1
+# After the store is created: a new store refuses what was issued before it.
+target/release/examples/presolve "$POOL_N" 4 > "$work/pool.jsonl"
 POOL="$work/pool.jsonl" THREADS=2 wrk -t2 -c"$CONN" -d"${MINUTES}m" --latency \
   -s gate/examples/verify_faults.lua "http://127.0.0.1:$port" > "$work/wrk.txt" &
 wrk_pid=$!

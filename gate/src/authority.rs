@@ -315,8 +315,9 @@ impl Gate {
             return Err(GateError::invalid(
                 "expired",
                 format!(
-                    "challenge issued before {h}, when the replay store recovered from a crash \
-                     of its machine; fetch a new one"
+                    "challenge issued before {h}, when this gate's replay store was created or \
+                     recovered from a crash of its machine (it cannot know what was spent \
+                     before); fetch a new one"
                 ),
             ));
         }
@@ -548,7 +549,7 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e.code(), "expired");
-        assert!(e.to_string().contains("recovered from a crash"), "{e}");
+        assert!(e.to_string().contains("fetch a new one"), "{e}");
         // A challenge without `iat` (from an earlier version) is refused too.
         let mut old = before.claims.clone();
         old.iat = None;

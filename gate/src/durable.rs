@@ -2,13 +2,14 @@
 //! log-structured key-value store), so that no restart, crash (`kill -9`), upgrade or
 //! machine crash accepts a spent challenge again.
 //!
-//! * **In the kernel before accepted, on disk within [`SYNC_INTERVAL`].** A spend is
-//!   answered once the write batch holding it is in fjall's journal file, written to the
-//!   operating system ([`fjall::PersistMode::Buffer`]): from there it survives the
-//!   process (`kill -9`, a panic, an upgrade), since the kernel holds the file's pages.
-//!   A separate thread syncs the journal (`fdatasync`, through its own handle, so commits
-//!   never wait for the disk) at most [`SYNC_INTERVAL`] after each write. Spends that
-//!   arrive while a commit is in progress wait for the next one, which takes them all.
+//! * **In the kernel before accepted, then synced.** A spend is answered once the write
+//!   batch holding it is in fjall's journal file, written to the operating system
+//!   ([`fjall::PersistMode::Buffer`]): from there it survives the process (`kill -9`, a
+//!   panic, an upgrade), since the kernel holds the file's pages. A separate thread
+//!   syncs the journal (`fdatasync`, through its own handle, so commits do not wait for
+//!   it; only fjall's own journal rotation syncs in the commit path), starting at most
+//!   [`SYNC_INTERVAL`] after each write. Spends that arrive while a commit is in progress
+//!   wait for the next one, which takes them all.
 //! * **A machine crash moves the horizon.** What the kernel held but had not yet written
 //!   may be lost with the machine (a power cut, a kernel panic, a VM reset). The store
 //!   records the boot it runs in (Linux's `boot_id`); opened in another boot after a run
@@ -18,9 +19,12 @@
 //!   an honest client fetches a new challenge. (The horizon is the clock at the restart,
 //!   the clock that signs `iat`: one that stepped back across the crash would narrow it.)
 //!   Where the boot cannot be read (not Linux),
-//!   every start after an unclean end moves the horizon. A failed sync (a write-back
-//!   error) stops the store: every later spend is refused (503) and the next start moves
-//!   the horizon.
+//!   every start after an unclean end moves the horizon. A new store (or one written by
+//!   a version before horizons) starts with its horizon at its creation: it knows
+//!   nothing spent before. A failed sync (a write-back error) stops the store: every
+//!   later spend is refused (503), and the failure is recorded so that the next start
+//!   moves the horizon (if the disk takes even that write: a restart in the same boot
+//!   after a failed record trusts the disk).
 //! * **An index in memory.** Decisions are made against an in-memory index of the
 //!   unexpired ids (a [`MemoryStore`], bounded the same way), rebuilt from the database
 //!   at start.
@@ -251,7 +255,9 @@ impl DurableStore {
             })?)),
             None => None,
         };
-        if recovered {
+        // A store without a horizon is new (or written by a version before horizons):
+        // it knows nothing spent before now, so it starts with one too.
+        if recovered || horizon.is_none() {
             horizon = Some(horizon.map_or(now, |h| h.max(now)));
         }
         // One synced batch: this run's boot, the horizon, and the records (and legacy
@@ -307,6 +313,8 @@ impl DurableStore {
             .name("grind-store-sync".into())
             .spawn(move || syncer.run())
             .map_err(|e| open_err(&e))?;
+        // To stop the syncer should the writer not start.
+        let stop = (closed.clone(), syncer.thread().clone());
         let (queue, rx) = mpsc::channel();
         let writer = Writer {
             db,
@@ -323,7 +331,12 @@ impl DurableStore {
         let writer = std::thread::Builder::new()
             .name("grind-replay-store".into())
             .spawn(move || writer.run(rx))
-            .map_err(|e| open_err(&e))?;
+            .map_err(|e| {
+                // The syncer holds the database: let it go.
+                stop.0.store(true, Ordering::SeqCst);
+                stop.1.unpark();
+                open_err(&e)
+            })?;
         Ok(Self {
             index,
             queue: Some(queue),
@@ -554,21 +567,28 @@ impl Syncer {
         }
     }
 
-    /// Syncs every commit written so far.
+    /// Syncs every commit written so far. Only a failed sync is an error: a journal
+    /// that cannot be found or opened (no file descriptor left, say) is synced through
+    /// fjall instead, its lock held.
     fn sync(&mut self) -> std::io::Result<()> {
-        let Some(path) = active_journal(&self.dir)? else {
-            // No journal where fjall keeps it: sync through fjall (its lock held).
-            return self
+        match self.active_journal() {
+            Some(f) => f.sync_data(),
+            None => self
                 .db
                 .persist(PersistMode::SyncData)
-                .map_err(std::io::Error::other);
-        };
+                .map_err(std::io::Error::other),
+        }
+    }
+
+    /// A handle to the journal fjall appends to, reopened when it rotates.
+    fn active_journal(&mut self) -> Option<&File> {
+        let path = active_journal(&self.dir).ok()??;
         if self.journal.as_ref().is_none_or(|(p, _)| *p != path) {
-            let f = std::fs::OpenOptions::new().write(true).open(&path)?;
+            self.journal = None;
+            let f = std::fs::OpenOptions::new().write(true).open(&path).ok()?;
             self.journal = Some((path, f));
         }
-        let (_, f) = self.journal.as_ref().expect("opened above");
-        f.sync_data()
+        self.journal.as_ref().map(|(_, f)| f)
     }
 
     /// After a failed sync the kernel may have dropped spends: refuse every spend from
@@ -637,19 +657,20 @@ mod tests {
     async fn a_crash_of_the_machine_moves_the_horizon() {
         let p = temp("horizon");
         let open = |now, boot| DurableStore::open_in_boot(&p, 1000, now, boot).unwrap();
+        // A new store knows nothing spent before it: it starts with a horizon.
         let s = open(100, Some("boot-a"));
-        assert_eq!((s.horizon(), s.recovered()), (None, false));
+        assert_eq!((s.horizon(), s.recovered()), (Some(100), false));
         assert_eq!(s.spend("x", 10_000, 100).await, Ok(true));
         drop(s);
         // Closed cleanly, reopened in another boot: nothing can have been lost.
         let s = open(110, Some("boot-b"));
-        assert_eq!((s.horizon(), s.recovered()), (None, false));
+        assert_eq!((s.horizon(), s.recovered()), (Some(100), false));
         assert_eq!(s.spend("x", 10_000, 110).await, Ok(false), "still spent");
         drop(s);
         // Killed (kill -9) and restarted in the same boot: the kernel kept its writes.
         mark_open_in(&p, "boot-b");
         let s = open(120, Some("boot-b"));
-        assert_eq!((s.horizon(), s.recovered()), (None, false));
+        assert_eq!((s.horizon(), s.recovered()), (Some(100), false));
         drop(s);
         // Gone with its machine: what was issued before the restart is refused.
         mark_open_in(&p, "boot-b");

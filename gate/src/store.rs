@@ -1,8 +1,9 @@
 //! The replay store: a challenge id is spent exactly once.
 //!
 //! * [`DurableStore`]: an embedded database (fjall); a spend is answered once its journal
-//!   write is in the kernel (synced within [`SYNC_INTERVAL`](crate::durable::SYNC_INTERVAL)),
-//!   and after a machine crash the challenges issued before the restart are refused
+//!   write is in the kernel (a sync starts within
+//!   [`SYNC_INTERVAL`](crate::durable::SYNC_INTERVAL)), and after a machine crash (or
+//!   at the store's creation) the challenges issued before are refused
 //!   ([`ReplayStore::horizon`]), so spent stays spent across restarts and crashes; the
 //!   default whenever the gate's key outlives the process.
 //! * [`MemoryStore`]: in-process, sharded, bounded; entries expire with their challenge; expired
