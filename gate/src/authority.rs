@@ -202,10 +202,9 @@ impl Gate {
             iat: Some(unix_now()),
         };
         let (id, salt) = (random_hex(16), random_hex(16));
-        let unsigned = GateChallenge::new(&id, &salt, claims.clone(), &[])
+        let ch = key
+            .sign(&id, &salt, claims)
             .map_err(|e| GateError::Malformed(e.to_string()))?;
-        let mac = key.sign_challenge(&unsigned.signed_bytes());
-        let ch = GateChallenge::new(&id, &salt, claims, &mac).expect("validated above");
         Stats::inc(&self.stats.challenges_issued);
         Ok(ch)
     }
@@ -540,9 +539,9 @@ mod tests {
         assert!(before.claims.iat.is_some_and(|t| t <= unix_now()));
         // A store opened after a crash of its machine, a few seconds from now.
         crate::durable::mark_open_in(&dir, "boot-0");
-        let store =
-            crate::durable::DurableStore::open_in_boot(&dir, 1000, unix_now() + 5, None).unwrap();
-        assert!(store.horizon().is_some());
+        let later = unix_now() + 5;
+        let store = crate::durable::DurableStore::open_in_boot(&dir, 1000, later, None).unwrap();
+        assert_eq!((store.horizon(), store.recovered()), (later, true));
         let g = Gate::new(key(), ReplayStore::Durable(store), GateConfig::default());
         let e = g
             .verify(&req(&before, &solve(&before)), None)
@@ -553,9 +552,7 @@ mod tests {
         // A challenge without `iat` (from an earlier version) is refused too.
         let mut old = before.claims.clone();
         old.iat = None;
-        let unsigned = GateChallenge::new(&before.id, &before.salt, old.clone(), &[]).unwrap();
-        let mac = key().sign_challenge(&unsigned.signed_bytes());
-        let old = GateChallenge::new(&before.id, &before.salt, old, &mac).unwrap();
+        let old = key().sign(&before.id, &before.salt, old).unwrap();
         let e = g.verify(&req(&old, &solve(&old)), None).await.unwrap_err();
         assert_eq!(e.code(), "expired");
         drop(g);

@@ -59,7 +59,7 @@ const PURGE_PER_COMMIT: usize = 1024;
 const CACHE_BYTES: u64 = 16 << 20;
 /// Most spends in one commit.
 const MAX_BATCH: usize = 4096;
-/// Longest time a spend stays in the kernel's cache before its journal is synced.
+/// Longest wait, after a commit is written, before the sync thread starts syncing it.
 pub const SYNC_INTERVAL: Duration = Duration::from_millis(200);
 /// Why every spend is refused after a failed sync.
 const SYNC_FAILED: &str = "a sync of its journal failed; restart once the disk is sound";
@@ -192,7 +192,7 @@ pub struct DurableStore {
     /// The writer thread, joined on drop (it lets go of the folder when it ends).
     writer: Option<std::thread::JoinHandle<()>>,
     path: PathBuf,
-    horizon: Option<i64>,
+    horizon: i64,
     recovered: bool,
     /// A sync failed: every spend is refused.
     failed: Arc<AtomicBool>,
@@ -249,7 +249,7 @@ impl DurableStore {
         // boot, or an unknown one: the kernel may have lost its last spends.
         let last_boot = meta.get(BOOT_KEY).map_err(|e| open_err(&e))?;
         let recovered = last_boot.is_some_and(|b| boot.is_none_or(|c| *b != *c.as_bytes()));
-        let mut horizon = match meta.get(HORIZON_KEY).map_err(|e| open_err(&e))? {
+        let stored = match meta.get(HORIZON_KEY).map_err(|e| open_err(&e))? {
             Some(v) => Some(i64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
                 open_err(&"malformed horizon; the folder holds something other than a replay store")
             })?)),
@@ -257,16 +257,16 @@ impl DurableStore {
         };
         // A store without a horizon is new (or written by a version before horizons):
         // it knows nothing spent before now, so it starts with one too.
-        if recovered || horizon.is_none() {
-            horizon = Some(horizon.map_or(now, |h| h.max(now)));
-        }
+        let horizon = match stored {
+            Some(h) if recovered => h.max(now),
+            Some(h) => h,
+            None => now,
+        };
         // One synced batch: this run's boot, the horizon, and the records (and legacy
         // keys) whose entries have all expired removed. The unexpired entries are loaded.
         let mut wb = db.batch().durability(Some(PersistMode::SyncData));
         wb.insert(&meta, BOOT_KEY, boot.unwrap_or(""));
-        if let Some(h) = horizon {
-            wb.insert(&meta, HORIZON_KEY, h.to_be_bytes());
-        }
+        wb.insert(&meta, HORIZON_KEY, horizon.to_be_bytes());
         let index = Arc::new(MemoryStore::new(max));
         let mut seq = 0;
         for kv in ks.iter() {
@@ -348,14 +348,15 @@ impl DurableStore {
         })
     }
 
-    /// Challenges issued before this time (Unix seconds) are refused: the store was
-    /// once opened after a machine crash (see the [module documentation](self)).
-    pub fn horizon(&self) -> Option<i64> {
+    /// Challenges issued before this time (Unix seconds) are refused: when the store was
+    /// created, or last opened after a crash of its machine (see the
+    /// [module documentation](self)).
+    pub fn horizon(&self) -> i64 {
         self.horizon
     }
 
-    /// Whether this opening moved the horizon (the last run ended in a crash of its
-    /// machine, or in a failed sync).
+    /// Whether this opening moved the horizon of an existing store (its last run ended in
+    /// a crash of its machine or in a failed sync, or its boot cannot be read).
     pub fn recovered(&self) -> bool {
         self.recovered
     }
@@ -659,45 +660,41 @@ mod tests {
         let open = |now, boot| DurableStore::open_in_boot(&p, 1000, now, boot).unwrap();
         // A new store knows nothing spent before it: it starts with a horizon.
         let s = open(100, Some("boot-a"));
-        assert_eq!((s.horizon(), s.recovered()), (Some(100), false));
+        assert_eq!((s.horizon(), s.recovered()), (100, false));
         assert_eq!(s.spend("x", 10_000, 100).await, Ok(true));
         drop(s);
         // Closed cleanly, reopened in another boot: nothing can have been lost.
         let s = open(110, Some("boot-b"));
-        assert_eq!((s.horizon(), s.recovered()), (Some(100), false));
+        assert_eq!((s.horizon(), s.recovered()), (100, false));
         assert_eq!(s.spend("x", 10_000, 110).await, Ok(false), "still spent");
         drop(s);
         // Killed (kill -9) and restarted in the same boot: the kernel kept its writes.
         mark_open_in(&p, "boot-b");
         let s = open(120, Some("boot-b"));
-        assert_eq!((s.horizon(), s.recovered()), (Some(100), false));
+        assert_eq!((s.horizon(), s.recovered()), (100, false));
         drop(s);
         // Gone with its machine: what was issued before the restart is refused.
         mark_open_in(&p, "boot-b");
         let s = open(200, Some("boot-c"));
-        assert_eq!((s.horizon(), s.recovered()), (Some(200), true));
+        assert_eq!((s.horizon(), s.recovered()), (200, true));
         assert_eq!(s.spend("x", 10_000, 200).await, Ok(false), "still spent");
         drop(s);
         // The horizon stays, across a clean restart.
         let s = open(300, Some("boot-c"));
-        assert_eq!((s.horizon(), s.recovered()), (Some(200), false));
+        assert_eq!((s.horizon(), s.recovered()), (200, false));
         drop(s);
         // A boot that cannot be read is never the same boot.
         mark_open_in(&p, "boot-c");
         let s = open(400, None);
-        assert_eq!((s.horizon(), s.recovered()), (Some(400), true));
+        assert_eq!((s.horizon(), s.recovered()), (400, true));
         drop(s);
         let s = open(500, None);
-        assert_eq!(
-            (s.horizon(), s.recovered()),
-            (Some(400), false),
-            "closed cleanly"
-        );
+        assert_eq!((s.horizon(), s.recovered()), (400, false), "closed cleanly");
         drop(s);
         // A run whose sync failed records an unknown boot.
         mark_open_in(&p, "");
         let s = open(600, Some("boot-c"));
-        assert_eq!((s.horizon(), s.recovered()), (Some(600), true));
+        assert_eq!((s.horizon(), s.recovered()), (600, true));
         drop(s);
         let _ = std::fs::remove_dir_all(p.parent().unwrap());
     }

@@ -14,6 +14,7 @@
 
 use std::path::Path;
 
+use grindstone_core::schemes::gate::{Claims, GateChallenge};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -117,6 +118,18 @@ impl ServerKey {
         let mut m = self.challenge.clone();
         m.update(bytes);
         m.finalize().into_bytes().into()
+    }
+
+    /// The challenge `id`, `salt`, `claims`, signed with this key.
+    pub fn sign(
+        &self,
+        id: &str,
+        salt: &str,
+        claims: Claims,
+    ) -> Result<GateChallenge, grindstone_core::Error> {
+        let unsigned = GateChallenge::new(id, salt, claims.clone(), &[])?;
+        let mac = self.sign_challenge(&unsigned.signed_bytes());
+        GateChallenge::new(id, salt, claims, &mac)
     }
 
     /// Whether `mac` is the MAC of `bytes`, compared in constant time.

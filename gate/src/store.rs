@@ -207,11 +207,11 @@ impl ReplayStore {
     }
 
     /// Challenges issued before this time (Unix seconds) are refused: the durable store
-    /// recovered from a machine crash that may have lost spends
+    /// cannot know what was spent before it was created or before a crash of its machine
     /// ([`DurableStore::horizon`]).
     pub fn horizon(&self) -> Option<i64> {
         match self {
-            Self::Durable(d) => d.horizon(),
+            Self::Durable(d) => Some(d.horizon()),
             Self::Memory(_) | Self::Redis(_) => None,
         }
     }
