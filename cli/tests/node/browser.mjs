@@ -8,16 +8,20 @@
 // The page solves a challenge from /api/challenge, posts it to /api/verify and measures
 // the kernel on the page thread and on 1 and 2 Web Workers. Prints the page's result as
 // JSON and saves a screenshot.
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+import { serveFile } from './static.mjs';
 
 const [serveAddr, shot, ms = '2000'] = process.argv.slice(2);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pkgRoot = fileURLToPath(new URL('../../../js/', import.meta.url));
-const types = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm' };
+const mounts = [
+  ['/pkg/', pkgRoot],
+  ['/', join(here, 'browser') + '/'],
+];
 
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
@@ -33,18 +37,7 @@ const server = http.createServer(async (req, res) => {
     res.end(Buffer.from(await up.arrayBuffer()));
     return;
   }
-  const [root, rel] = url.pathname.startsWith('/pkg/')
-    ? [pkgRoot, url.pathname.slice('/pkg/'.length)]
-    : [join(here, 'browser'), url.pathname === '/' ? 'index.html' : url.pathname.slice(1)];
-  const path = normalize(join(root, rel));
-  if (!path.startsWith(root)) return res.writeHead(403).end();
-  try {
-    const data = await readFile(path);
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
-    res.end(data);
-  } catch {
-    res.writeHead(404).end();
-  }
+  await serveFile(mounts, url, res);
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 
