@@ -59,6 +59,15 @@ pub fn bench_job(scheme: &str) -> Result<(Job, Vec<u8>), String> {
             .map_err(|e| e.to_string())?;
             fast_job(&ch.search(1))
         }
+        CAP_SALT48 => {
+            // Cap with 48-character salts: 16-digit numbers end the salt's block, and the
+            // padding takes a constant second block.
+            let ch = cap::Challenge::parse(
+                r#"{"challenge":{"c":1,"s":48,"d":16},"token":"grindstone-bench-token"}"#,
+            )
+            .map_err(|e| e.to_string())?;
+            fast_job(&ch.search(1))
+        }
         altcha::NAME => {
             // An exact-match digest no number reaches, over 0..=maxnumber.
             let ch = altcha::Challenge::parse(&format!(
@@ -105,6 +114,10 @@ fn lowest_job(s: &DecimalSearch, digits: usize) -> Result<(Job, Vec<u8>), String
     Ok((job, s.prefix.clone()))
 }
 
+/// The bench job of Cap with 48-character salts (the two-block layout of decimal
+/// numbers: a prefix 44 to 55 bytes past a block edge).
+pub const CAP_SALT48: &str = "cap-salt48";
+
 /// Schemes with a bench job.
 pub const SCHEMES: &[&str] = &[
     sha256_bits::NAME,
@@ -112,6 +125,7 @@ pub const SCHEMES: &[&str] = &[
     anubis::NAME,
     mcaptcha::NAME,
     cap::NAME,
+    CAP_SALT48,
     altcha::NAME,
     go_away::NAME,
 ];

@@ -85,6 +85,21 @@ pub fn block_words(block: &[u8; crate::job::BLOCK_LEN]) -> [u32; 16] {
     w
 }
 
+/// `K[t] + W[t]` for every round of a whole block: the round inputs of a constant block
+/// (the kernels' second block when the padding spills past the nonce's block).
+pub fn sha256_kw(block: &[u8; crate::job::BLOCK_LEN]) -> [u32; 64] {
+    let m = block_words(block);
+    let mut w = [0u32; 64];
+    w[..16].copy_from_slice(&m);
+    for t in 16..64 {
+        w[t] = ssig1(w[t - 2])
+            .wrapping_add(w[t - 7])
+            .wrapping_add(ssig0(w[t - 15]))
+            .wrapping_add(w[t - 16]);
+    }
+    std::array::from_fn(|t| K256[t].wrapping_add(w[t]))
+}
+
 /// The SHA-256 state after rounds `0..w.len()` from `mid`, with `w[t]` the message (or
 /// schedule) word of round `t`: the kernels' "rounds before the first varying word".
 pub fn sha256_prefix(mid: &[u32; 8], w: &[u32]) -> [u32; 8] {

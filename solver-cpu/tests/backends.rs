@@ -146,6 +146,47 @@ fn suffix_and_multi_block_layouts_fall_back_correctly() {
 }
 
 #[test]
+fn two_block_layouts_run_on_the_kernels() {
+    // The nonce ends in bytes 56..=64 of its block, so the padding (and a suffix) take a
+    // constant last block: SHA-256 runs it on every backend's kernel, for every varying
+    // word from 0 to 15 and nonces that straddle words; SHA-1 falls back to portable.
+    let loose = Predicate::AtMost(Target::leading_zero_bits(4));
+    for plen in [0usize, 40, 44, 48, 53, 55, 62, 64 + 50, 64 + 55] {
+        for width in [1usize, 2, 5, 8, 9, 12, 16] {
+            let end = plen % 64 + width;
+            for suffix in [&b""[..], b"}", b"0123456789abcdefghij"] {
+                if end > 64 || end + suffix.len() + 9 <= 64 {
+                    continue;
+                }
+                let prefix = vec![b'7'; plen];
+                for alg in [HashAlg::Sha256, HashAlg::Sha1] {
+                    let job =
+                        Job::new(alg, &prefix, width, Alphabet::Decimal, suffix, loose).unwrap();
+                    assert_eq!(job.tail().len(), 2);
+                    let sha256 = alg == HashAlg::Sha256;
+                    for &b in &Backend::available() {
+                        let own = sha256 || b == Backend::Portable;
+                        assert_eq!(
+                            b.supports(&job),
+                            own,
+                            "{b}: {alg} plen={plen} width={width}"
+                        );
+                    }
+                    for s in carry_starts(&job) {
+                        let end = (s + 160).min(job.nonce().space());
+                        check(
+                            &job,
+                            s..end,
+                            &format!("{alg} two blocks plen={plen} width={width}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn tight_predicates_and_restricted_ranges() {
     // Real difficulties: the lowest valid index matches the reference for every backend.
     for (salt, bits) in [("a", 12u32), ("tight-predicate-salt", 14)] {

@@ -21,7 +21,8 @@ use super::{CmdResult, bad, si};
 pub struct Args {
     /// Scheme of the bench job: sha256-bits (32-character salt), hashcash, or a peer
     /// scheme's job as its solver plans it: anubis, mcaptcha, cap (the fast order's
-    /// layout), altcha (8-digit numbers of its full scan), go-away.
+    /// layout), cap-salt48 (Cap with 48-character salts: the two-block layout), altcha
+    /// (8-digit numbers of its full scan), go-away.
     #[arg(long, default_value = sha256_bits::NAME)]
     pub scheme: String,
     /// How long each measurement runs.

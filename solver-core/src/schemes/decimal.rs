@@ -5,7 +5,11 @@
 //!   number is a fixed leading `1`, then zeros, then varying digits, and its length is
 //!   chosen from every length the scheme accepts (up to [`MAX_SAFE_INTEGER`]) so that the
 //!   varying digits end as late in the message's final block as they can (the kernels precompute everything before
-//!   the last message word that varies) and, at equal words, fill that word. The answer
+//!   the last message word that varies) and, at equal words, fill that word. Where the
+//!   prefix leaves too little room before the padding (a prefix of 44 to 55 bytes past
+//!   a block edge under the 2^53 - 1 bound), the digits end the block before the last
+//!   instead, and the last block is constant (SHA-256: two compressions a candidate, the
+//!   second without a message schedule). The answer
 //!   is the lowest such number, the same for any thread count and backend.
 //! * **lowest**: one job per digit count, shortest first, so the lowest valid number
 //!   comes first, as the peers' own solvers answer.
@@ -66,6 +70,12 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// Varying digits the fast order wants at least: 10^12 numbers (about 2^40) outlast any
 /// search a client finishes.
 const ENOUGH_DIGITS: usize = 12;
+
+/// Varying digits that make a layout good enough to rank by speed first: 10^9 numbers,
+/// about 2^30, 64 times what a 24-bit search expects (a search that runs past them goes
+/// on in the lowest order). A single-block layout with this many beats a two-block one
+/// with more, which costs two compressions a candidate.
+const FEW_DIGITS: usize = 9;
 
 /// Decimal digits of `n` (1 for 0).
 fn digits(n: u64) -> usize {
@@ -132,26 +142,42 @@ impl DecimalSearch {
     }
 
     /// The fast order's job, or `None` when no layout leaves at least two varying digits
-    /// in a single final block.
+    /// in one block: the final block, or (SHA-256) the block before a final block of
+    /// suffix and padding.
     fn fast_job(&self) -> Result<Option<DecimalJob>, Error> {
         // A number of `width` digits: `1`, `lead - 1` zeros, `v` varying digits; so
-        // base = 10^(width-1) and index i < 10^v. Score: enough varying digits; then at
-        // least three of them in the last varying word (a chunk of 1,000 numbers or more:
-        // fewer leave kernel lanes idle and redo the per-chunk precomputation too often);
-        // then the latest varying word; the most varying digits in it; the most digits.
+        // base = 10^(width-1) and index i < 10^v. Score: `FEW_DIGITS` varying digits;
+        // then a single block; then enough digits;
+        // then at least three of them in the last varying word (a chunk of 1,000 numbers or more: fewer leave
+        // kernel lanes idle and redo the per-chunk precomputation too often); then the
+        // latest varying word; the most varying digits in it; the most digits.
         let max = self.fast_max();
         let layouts = (3..=digits(max)).flat_map(|width| (2..width).map(move |v| (width, v)));
         let best = layouts
             .filter_map(|(width, v)| {
                 let start = (self.prefix.len() + width - v) % BLOCK_LEN;
                 let end = start + v;
-                // The number's varying digits, the suffix and SHA padding in one block.
-                if end + self.suffix.len() + 9 > BLOCK_LEN {
+                // The number's varying digits, the suffix and SHA padding in one block; or
+                // the varying digits in one block and the rest in one more.
+                let rest = self.suffix.len() + 9;
+                let one = end + rest <= BLOCK_LEN;
+                let two =
+                    self.alg == HashAlg::Sha256 && end <= BLOCK_LEN && end + rest <= 2 * BLOCK_LEN;
+                if !one && !two {
                     return None;
                 }
                 let vw = (end - 1) / 4;
                 let inner = end - start.max(4 * vw);
-                let score = (v >= self.enough_digits(), inner >= 3, vw, inner, v);
+                let good = v >= self.enough_digits().min(FEW_DIGITS);
+                let score = (
+                    good,
+                    one,
+                    v >= self.enough_digits(),
+                    inner >= 3,
+                    vw,
+                    inner,
+                    v,
+                );
                 Some((score, width, v))
             })
             .max();
@@ -270,19 +296,41 @@ mod tests {
         // A maximum below 2^53 is kept.
         let j = fast(32, 12_345_678_901_234);
         assert_eq!(j.number(j.job.range().end - 1), 12_345_678_901_234);
+        // 44 to 55 bytes past a block edge: no room for enough digits before the padding
+        // (the 2^53 - 1 bound allows 16), so they end the block, and the padding fills a
+        // constant last block.
+        let j = fast(64 + 48, MAX_SAFE_INTEGER);
+        assert_eq!(j.job.tail().len(), 2);
+        assert_eq!(j.job.nonce().offset + j.job.nonce().width, 64);
+        assert_eq!((j.base, j.job.nonce().width), (10u64.pow(15), 15));
+        assert_eq!(
+            j.job.digest_at(7),
+            HashAlg::Sha256
+                .digest_message(&[vec![b'p'; 112], b"1000000000000007".to_vec()].concat())
+        );
+        // Not with SHA-1 (its kernels have no two-block form).
+        let s = DecimalSearch {
+            alg: HashAlg::Sha1,
+            ..search(48, MAX_SAFE_INTEGER)
+        };
+        assert_eq!(s.jobs(DecimalOrder::Fast).unwrap()[0].job.tail().len(), 1);
         for plen in 0..=130 {
             let jobs = search(plen, u64::MAX).jobs(DecimalOrder::Fast).unwrap();
             let nf = jobs[0].job.nonce();
-            assert_eq!(jobs[0].job.tail().len(), 1, "plen {plen}");
+            let tail = jobs[0].job.tail().len();
+            let two = (46..=54).contains(&(plen % 64));
+            assert_eq!(tail, if two { 2 } else { 1 }, "plen {plen}");
+            assert!(nf.offset + nf.width <= 64, "plen {plen}");
             if nf.width >= ENOUGH_DIGITS {
                 assert_eq!(jobs.len(), 1);
                 // At least three varying digits in the last varying word.
                 let end = nf.offset + nf.width;
                 assert!(matches!(end % 4, 0 | 3), "plen {plen}");
             } else {
-                // No room for enough digits in one block (the block's last 22 bytes):
-                // the lowest order follows.
-                assert!((42..63).contains(&(plen % 64)), "plen {plen}");
+                // No room for enough digits in one block, or in two (the block's last 21
+                // bytes but 46..=51): the lowest order follows.
+                assert!((43..60).contains(&(plen % 64)), "plen {plen}");
+                assert!(!(46..=51).contains(&(plen % 64)), "plen {plen}");
                 assert_eq!(jobs.len(), 20);
             }
         }

@@ -10,7 +10,7 @@ use std::arch::aarch64::*;
 use std::ops::Range;
 
 use grindstone_core::job::BLOCK_LEN;
-use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_prefix};
+use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_kw, sha256_prefix};
 use grindstone_core::{Filter, Job};
 
 use super::drive::{Group, PerWord, Words, drive_per_word, layout, words};
@@ -42,7 +42,8 @@ fn search_sha2(job: &Job, range: Range<u64>) -> Option<u64> {
 struct ArmSha2;
 
 impl PerWord for ArmSha2 {
-    type Sha256<const VW: usize> = Sha256Arm<VW>;
+    type Sha256<const VW: usize> = Sha256Arm<VW, false>;
+    type Sha256Two<const VW: usize> = Sha256Arm<VW, true>;
     type Sha1<const VW: usize> = Sha1Arm<VW>;
 }
 
@@ -78,9 +79,10 @@ fn insert(v: uint32x4_t, x: u32, lane: usize) -> uint32x4_t {
     }
 }
 
-/// The SHA-256 kernel for message word `VW` varying. Private to this module and only
-/// built or used inside `search_sha2` (SHA2 detected), which makes the intrinsics sound.
-struct Sha256Arm<const VW: usize>;
+/// The SHA-256 kernel for message word `VW` varying; with `TWO`, a constant block
+/// follows the nonce's. Private to this module and only built or used inside
+/// `search_sha2` (SHA2 detected), which makes the intrinsics sound.
+struct Sha256Arm<const VW: usize, const TWO: bool>;
 
 /// Per-chunk constants of the SHA-256 kernel.
 struct Chunk256 {
@@ -90,6 +92,10 @@ struct Chunk256 {
     m: [uint32x4_t; 4],
     k: [uint32x4_t; 16],
     h0: u32,
+    /// With a second block: the midstate as (abcd, efgh), and `K + W` of the second
+    /// block, four rounds per vector (zeros without one).
+    mid: (uint32x4_t, uint32x4_t),
+    kw2: [uint32x4_t; 16],
 }
 
 /// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words), from
@@ -117,20 +123,40 @@ fn quad256<const Q: usize, const VW: usize>(
     }
 }
 
-impl<const VW: usize> Group for Sha256Arm<VW> {
+/// The 64 rounds of the constant second block from the states `sts` (the midstate already
+/// added). Callers need the SHA2 extension (only `search_sha2` reaches this).
+#[inline]
+#[target_feature(enable = "neon,sha2")]
+fn tail256(sts: &mut [(uint32x4_t, uint32x4_t); N], c: &Chunk256) {
+    for wk in &c.kw2 {
+        for (abcd, efgh) in sts.iter_mut() {
+            let before = *abcd;
+            *abcd = vsha256hq_u32(*abcd, *efgh, *wk);
+            *efgh = vsha256h2q_u32(*efgh, before, *wk);
+        }
+    }
+}
+
+impl<const VW: usize, const TWO: bool> Group for Sha256Arm<VW, TWO> {
     const N: usize = N;
     type Chunk = Chunk256;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Chunk256 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], next: Option<&[u8; BLOCK_LEN]>) -> Chunk256 {
         let w = words(block);
         let s = sha256_prefix(mid, &w[..start(VW)]);
+        let kw2 = match next {
+            Some(next) if TWO => sha256_kw(next),
+            _ => [0; 64],
+        };
         Chunk256 {
             abcd: quad_of(&s[..4]),
             efgh: quad_of(&s[4..]),
             m: [0, 4, 8, 12].map(|j| quad_of(&w[j..])),
             k: std::array::from_fn(|q| quad_of(&K256[4 * q..])),
             h0: mid[0],
+            mid: (quad_of(&mid[..4]), quad_of(&mid[4..])),
+            kw2: std::array::from_fn(|q| quad_of(&kw2[4 * q..])),
         }
     }
 
@@ -147,6 +173,26 @@ impl<const VW: usize> Group for Sha256Arm<VW> {
         }
         quads!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
         let mut mask = 0;
+        if TWO {
+            // The midstate added, then the constant block; the digest's first word is
+            // its `a` plus the `a` it started from.
+            let mut a1 = [0u32; N];
+            for (s, a) in st.iter_mut().zip(a1.iter_mut()) {
+                // SAFETY: only reached inside `search_sha2` (NEON detected).
+                unsafe {
+                    *s = (vaddq_u32(s.0, c.mid.0), vaddq_u32(s.1, c.mid.1));
+                    *a = vgetq_lane_u32::<0>(s.0);
+                }
+            }
+            // SAFETY: only reached inside `search_sha2` (SHA2 detected).
+            unsafe { tail256(&mut st, c) };
+            for (i, (s, a)) in st.iter().zip(a1).enumerate() {
+                // SAFETY: only reached inside `search_sha2` (NEON detected).
+                let h = unsafe { vgetq_lane_u32::<0>(s.0) };
+                mask |= u32::from(filter.passes(h.wrapping_add(a))) << i;
+            }
+            return mask;
+        }
         for (i, s) in st.iter().enumerate() {
             // SAFETY: only reached inside `search_sha2` (NEON detected).
             let a = unsafe { vgetq_lane_u32::<0>(s.0) };
@@ -202,7 +248,7 @@ impl<const VW: usize> Group for Sha1Arm<VW> {
     type Chunk = Chunk1;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Chunk1 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _: Option<&[u8; BLOCK_LEN]>) -> Chunk1 {
         let w = words(block);
         let s = sha1_prefix(mid, &w[..start(VW)]);
         Chunk1 {

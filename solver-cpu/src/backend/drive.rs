@@ -51,10 +51,16 @@ pub(crate) trait Group {
     /// Per-chunk constants.
     type Chunk;
     /// Constants for the chunk whose first candidate fills `block` (one block after
-    /// `mid`). A kernel that precomputes is built for its varying word (a const
+    /// `mid`); `next` is the constant block after it where the layout has one
+    /// ([`LaneLayout::two`]: the SHA-256 kernels built for two blocks compress it after
+    /// `block`). A kernel that precomputes is built for its varying word (a const
     /// parameter; the lane kernels' general one precomputes nothing), so the layout's
     /// word is not passed here.
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Self::Chunk;
+    fn chunk(
+        mid: &[u32; 8],
+        block: &[u8; BLOCK_LEN],
+        next: Option<&[u8; BLOCK_LEN]>,
+    ) -> Self::Chunk;
     /// Bit `i` set when candidate `i` (word `vw` = `w.get(i)`) passes `filter`.
     fn eval(c: &Self::Chunk, vw: usize, w: Words<'_>, filter: &Filter) -> u32;
 }
@@ -64,6 +70,9 @@ pub(crate) trait Group {
 pub(crate) struct LaneLayout {
     /// The last message word holding nonce characters (the one that varies per lane).
     pub vw: usize,
+    /// Whether a second, constant block follows the nonce's (SHA-256 only): the nonce
+    /// ends past byte 55, where the padding no longer fits in its block.
+    pub two: bool,
     /// Bit shifts of the nonce characters inside word `vw`, last character first.
     shifts: [u32; 4],
     /// How many nonce characters word `vw` holds.
@@ -115,18 +124,18 @@ fn run_table(alphabet: Alphabet, shift: u32) -> &'static [u32] {
     })
 }
 
-/// The lane layout of `job`, or `None` when the lane kernels cannot run it (the nonce is
-/// not in a single final block).
+/// The lane layout of `job`, or `None` when the kernels cannot run it: the nonce must lie
+/// in one block, which is the last block or (SHA-256) the one before a last block of
+/// padding and constant bytes.
 pub(crate) fn layout(job: &Job) -> Option<LaneLayout> {
-    if job.tail().len() != 1 {
-        return None;
-    }
     let nf = job.nonce();
     let end = nf.offset + nf.width;
+    let two = match job.tail().len() {
+        1 => false,
+        2 if end <= BLOCK_LEN && job.alg() == grindstone_core::HashAlg::Sha256 => true,
+        _ => return None,
+    };
     let vw = (end - 1) / 4;
-    if vw >= 14 {
-        return None;
-    }
     let first = nf.offset.max(vw * 4);
     let inner = end - first;
     let mut shifts = [0u32; 4];
@@ -137,6 +146,7 @@ pub(crate) fn layout(job: &Job) -> Option<LaneLayout> {
     let run = inner.min(run_chars(radix));
     Some(LaneLayout {
         vw,
+        two,
         shifts,
         inner,
         chunk: radix.pow(inner as u32),
@@ -146,11 +156,15 @@ pub(crate) fn layout(job: &Job) -> Option<LaneLayout> {
 }
 
 /// A family of one-candidate-per-instruction-stream kernels (the SHA extensions), one
-/// kernel per varying word `VW` (0..14, where [`layout`] puts it) and hash.
+/// kernel per varying word `VW` (0..14, where [`layout`] puts it; 0..16 with a second
+/// block) and hash.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) trait PerWord {
     /// The SHA-256 kernel for varying word `VW`.
     type Sha256<const VW: usize>: Group;
+    /// The SHA-256 kernel for varying word `VW` followed by a constant block
+    /// ([`LaneLayout::two`]).
+    type Sha256Two<const VW: usize>: Group;
     /// The SHA-1 kernel for varying word `VW`.
     type Sha1<const VW: usize>: Group;
 }
@@ -176,7 +190,19 @@ pub(crate) fn drive_per_word<F: PerWord>(
             }
         };
     }
-    arms!(0 1 2 3 4 5 6 7 8 9 10 11 12 13)
+    macro_rules! two {
+        ($($vw:literal)*) => {
+            match lay.vw {
+                $( $vw => drive::<F::Sha256Two<$vw>>(job, lay, range), )*
+                _ => super::portable::search(job, range),
+            }
+        };
+    }
+    if lay.two {
+        two!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+    } else {
+        arms!(0 1 2 3 4 5 6 7 8 9 10 11 12 13)
+    }
 }
 
 /// Chunks, then groups of `G::N` consecutive indices; returns the first index passing the
@@ -193,6 +219,7 @@ pub(crate) fn drive<G: Group>(job: &Job, lay: &LaneLayout, range: Range<u64>) ->
     let next = nf.alphabet.successors();
     let (first, last) = (u32::from(sym[0]), u32::from(sym[sym.len() - 1]));
     let mut block = job.tail()[0];
+    let second = job.tail().get(1);
     let mut lanes = [0u32; 32];
     debug_assert!(G::N <= lanes.len());
     let shifts = &lay.shifts[..lay.inner];
@@ -215,7 +242,7 @@ pub(crate) fn drive<G: Group>(job: &Job, lay: &LaneLayout, range: Range<u64>) ->
     while cur < end {
         let chunk_end = (cur - cur % lay.chunk).saturating_add(lay.chunk).min(end);
         nf.write(cur, &mut block);
-        let c = G::chunk(job.midstate(), &block);
+        let c = G::chunk(job.midstate(), &block, second);
         let mut w = words(&block)[lay.vw];
         while cur < chunk_end {
             let n = (G::N as u64).min(chunk_end - cur) as usize;

@@ -23,6 +23,13 @@
 //! scheme's largest number allows); SHA-1 has `VW = 13` (the hashcash planner's layout);
 //! and `VW = 0` runs any single-block layout (all sixteen words given per lane, no
 //! precomputation beyond the midstate).
+//!
+//! **Two blocks** (SHA-256): where the nonce ends past byte 55 of its block, the padding
+//! fills one more block, the same for every candidate. That block's `K[t] + W[t]` are
+//! known per chunk, so its 64 rounds need no schedule; after the nonce's block the
+//! kernel keeps the whole state, adds the midstate and runs them, and the digest's first
+//! word is their `a` plus the `a` they started from. Specialisations: `VW` 14 and 15
+//! (where the decimal planner ends the digits) and the general `VW = 0`.
 
 use std::marker::PhantomData;
 use std::ops::Range;
@@ -132,7 +139,7 @@ impl Lanes for u32 {
     }
 }
 
-use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_prefix};
+use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_kw, sha256_prefix};
 
 /// Which schedule words depend on the varying word, for a specialisation `vw`
 /// (`0`: every word may vary). `taps` are the schedule's back references.
@@ -329,6 +336,12 @@ fn step256<V: Lanes, const VW: usize, const T: usize>(
     } else {
         V::splat(pre.kw[T])
     };
+    round256::<V, T>(s, kw);
+}
+
+/// SHA-256 round `T` with `kw` = `K[T] + W[T]`; role `r` of the state at `(r - T) mod 8`.
+#[inline(always)]
+fn round256<V: Lanes, const T: usize>(s: &mut [V; 8], kw: V) {
     let i = |r: usize| (r + 8 - T % 8) % 8;
     let (a, b, c, d) = (s[i(0)], s[i(1)], s[i(2)], s[i(3)]);
     let (e, f, g, h) = (s[i(4)], s[i(5)], s[i(6)], s[i(7)]);
@@ -340,10 +353,23 @@ fn step256<V: Lanes, const VW: usize, const T: usize>(
     s[i(3)] = d.add(t1);
 }
 
+/// Round `T` of a constant block (every `K[T] + W[T]` known per chunk).
+#[inline(always)]
+fn const_step256<V: Lanes, const VW: usize, const T: usize>(s: &mut [V; 8], kw: &[u32; 64], _: ()) {
+    round256::<V, T>(s, V::splat(kw[T]));
+}
+
 /// The first digest word of `N` candidates whose message words are `m` (only the words a
 /// specialisation treats as varying are read: word 13 for `VW = 13`, all for `VW = 0`).
 #[inline(always)]
 pub(crate) fn sha256_h0<V: Lanes, const VW: usize>(pre: &Pre256, m: &[V; 16]) -> V {
+    sha256_rounds::<V, VW>(pre, m)[0].add(V::splat(pre.h0))
+}
+
+/// The state after the 64 rounds of the block (before the midstate is added), role `r`
+/// at index `r`; a caller that reads only role a lets the compiler drop the rest.
+#[inline(always)]
+fn sha256_rounds<V: Lanes, const VW: usize>(pre: &Pre256, m: &[V; 16]) -> [V; 8] {
     let mut ring = *m;
     // Round VW: role r sits at (r - VW) mod 8; the new a and e are W[VW] + constants.
     let w = ring[VW];
@@ -358,8 +384,32 @@ pub(crate) fn sha256_h0<V: Lanes, const VW: usize>(pre: &Pre256, m: &[V; 16]) ->
         0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
         32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60
         61 62 63);
-    // After 64 rounds role a is back at index 0.
-    s[0].add(V::splat(pre.h0))
+    // After 64 rounds every role is back at its own index.
+    s
+}
+
+/// Per-chunk constants of a SHA-256 kernel over two blocks: the nonce's block, then a
+/// constant one (the padding that did not fit).
+pub(crate) struct Pre256Two {
+    first: Pre256,
+    /// The midstate, added to the state after the first block.
+    mid: [u32; 8],
+    /// `K[t] + W[t]` of the second block.
+    kw: [u32; 64],
+}
+
+/// The first digest word of `N` candidates over two blocks (see [`sha256_h0`]): the
+/// nonce's block, the midstate added, then the constant block.
+#[inline(always)]
+fn sha256_two_h0<V: Lanes, const VW: usize>(pre: &Pre256Two, m: &[V; 16]) -> V {
+    let after = sha256_rounds::<V, VW>(&pre.first, m);
+    let mut s: [V; 8] = std::array::from_fn(|r| after[r].add(V::splat(pre.mid[r])));
+    let a = s[0];
+    unroll!(const_step256::<V, VW>(&mut s, &pre.kw, ());
+        0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+        32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60
+        61 62 63);
+    s[0].add(a)
 }
 
 /// One SHA-1 step `T` (see [`step256`]); role `r` at `(r - T) mod 5`.
@@ -427,20 +477,29 @@ pub(crate) fn sha1_h0<V: Lanes, const VW: usize>(pre: &Pre1, m: &[V; 16]) -> V {
 pub(crate) trait Kernel {
     /// Per-chunk constants.
     type Pre;
-    /// Computes the constants for specialisation `VW` from the midstate and the block of
-    /// the chunk's first candidate.
-    fn pre<const VW: usize>(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Self::Pre;
+    /// Computes the constants for specialisation `VW` from the midstate, the block of
+    /// the chunk's first candidate and the constant block after it, if any.
+    fn pre<const VW: usize>(
+        mid: &[u32; 8],
+        block: &[u8; BLOCK_LEN],
+        next: Option<&[u8; BLOCK_LEN]>,
+    ) -> Self::Pre;
     /// First digest word of `V::N` candidates.
     fn h0<V: Lanes, const VW: usize>(pre: &Self::Pre, m: &[V; 16]) -> V;
 }
 
 pub(crate) struct Sha256K;
+pub(crate) struct Sha256TwoK;
 pub(crate) struct Sha1K;
 
 impl Kernel for Sha256K {
     type Pre = Pre256;
     #[inline(always)]
-    fn pre<const VW: usize>(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Pre256 {
+    fn pre<const VW: usize>(
+        mid: &[u32; 8],
+        block: &[u8; BLOCK_LEN],
+        _: Option<&[u8; BLOCK_LEN]>,
+    ) -> Pre256 {
         Pre256::new::<VW>(mid, block)
     }
     #[inline(always)]
@@ -449,10 +508,34 @@ impl Kernel for Sha256K {
     }
 }
 
+impl Kernel for Sha256TwoK {
+    type Pre = Pre256Two;
+    #[inline(always)]
+    fn pre<const VW: usize>(
+        mid: &[u32; 8],
+        block: &[u8; BLOCK_LEN],
+        next: Option<&[u8; BLOCK_LEN]>,
+    ) -> Pre256Two {
+        Pre256Two {
+            first: Pre256::new::<VW>(mid, block),
+            mid: *mid,
+            kw: sha256_kw(next.expect("a two-block layout has a second block")),
+        }
+    }
+    #[inline(always)]
+    fn h0<V: Lanes, const VW: usize>(pre: &Pre256Two, m: &[V; 16]) -> V {
+        sha256_two_h0::<V, VW>(pre, m)
+    }
+}
+
 impl Kernel for Sha1K {
     type Pre = Pre1;
     #[inline(always)]
-    fn pre<const VW: usize>(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Pre1 {
+    fn pre<const VW: usize>(
+        mid: &[u32; 8],
+        block: &[u8; BLOCK_LEN],
+        _: Option<&[u8; BLOCK_LEN]>,
+    ) -> Pre1 {
         Pre1::new::<VW>(mid, block)
     }
     #[inline(always)]
@@ -470,8 +553,12 @@ impl<V: Lanes, K: Kernel, const VW: usize> Group for LaneGroup<V, K, VW> {
     type Chunk = (K::Pre, [V; 16]);
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Self::Chunk {
-        (K::pre::<VW>(mid, block), words(block).map(V::splat))
+    fn chunk(
+        mid: &[u32; 8],
+        block: &[u8; BLOCK_LEN],
+        next: Option<&[u8; BLOCK_LEN]>,
+    ) -> Self::Chunk {
+        (K::pre::<VW>(mid, block, next), words(block).map(V::splat))
     }
 
     #[inline(always)]
@@ -501,6 +588,15 @@ pub(crate) fn search<V: Lanes>(job: &Job, range: Range<u64>) -> Option<u64> {
                 $($vw => drive::<LaneGroup<V, Sha256K, $vw>>(job, &lay, range),)*
                 _ => drive::<LaneGroup<V, Sha256K, 0>>(job, &lay, range),
             }
+        };
+    }
+    // With a second block (the nonce ends in bytes 56..64 of its block): the words the
+    // decimal planner chooses there, and the general case.
+    if lay.two {
+        return match lay.vw {
+            14 => drive::<LaneGroup<V, Sha256TwoK, 14>>(job, &lay, range),
+            15 => drive::<LaneGroup<V, Sha256TwoK, 15>>(job, &lay, range),
+            _ => drive::<LaneGroup<V, Sha256TwoK, 0>>(job, &lay, range),
         };
     }
     match (job.alg(), lay.vw) {

@@ -127,9 +127,10 @@ impl Backend {
         }
     }
 
-    /// Whether the backend runs `job` with its own kernel. The lane kernels need the
-    /// nonce in a single final block (the planners' layout); for other jobs their
-    /// `search` falls back to the portable kernel.
+    /// Whether the backend runs `job` with its own kernel. The kernels need the nonce in
+    /// one block: the final block, or (SHA-256) the one before a final block of padding
+    /// and constant bytes (the planners' layouts); for other jobs their `search` falls
+    /// back to the portable kernel.
     pub fn supports(self, job: &Job) -> bool {
         match self {
             Backend::Portable => true,

@@ -16,7 +16,7 @@ use grindstone_core::job::BLOCK_LEN;
 use grindstone_core::{Filter, Job};
 
 use super::drive::{Group, PerWord, Words, drive_per_word, layout, words};
-use grindstone_core::sha::{K256, sha1_prefix, sha256_prefix};
+use grindstone_core::sha::{K256, sha1_prefix, sha256_kw, sha256_prefix};
 
 /// Whether this CPU can run the backend.
 pub fn is_available() -> bool {
@@ -47,17 +47,18 @@ fn search_sha_ni(job: &Job, range: Range<u64>) -> Option<u64> {
 struct ShaNi;
 
 impl PerWord for ShaNi {
-    type Sha256<const VW: usize> = Sha256Ni<VW>;
+    type Sha256<const VW: usize> = Sha256Ni<VW, false>;
+    type Sha256Two<const VW: usize> = Sha256Ni<VW, true>;
     type Sha1<const VW: usize> = Sha1Ni<VW>;
 }
 
 /// Candidates per evaluation.
 const N: usize = 2;
 
-/// The SHA-256 kernel for message word `VW` varying. Private to this module and only
-/// built or used inside `search_sha_ni` (SHA, SSE4.1 detected), which makes the
-/// intrinsics sound.
-struct Sha256Ni<const VW: usize>;
+/// The SHA-256 kernel for message word `VW` varying; with `TWO`, a constant block
+/// follows the nonce's. Private to this module and only built or used inside
+/// `search_sha_ni` (SHA, SSE4.1 detected), which makes the intrinsics sound.
+struct Sha256Ni<const VW: usize, const TWO: bool>;
 
 /// Per-chunk constants of the SHA-256 kernel.
 struct Chunk256 {
@@ -67,6 +68,18 @@ struct Chunk256 {
     m: [__m128i; 4],
     k: [__m128i; 16],
     h0: u32,
+    /// With a second block: the midstate as (abef, cdgh), and `K + W` of the second
+    /// block, four rounds per vector (zeros without one).
+    mid: (__m128i, __m128i),
+    kw2: [__m128i; 16],
+}
+
+/// Four words as a vector, `w[0]` in lane 0.
+#[inline(always)]
+fn quad_of(w: &[u32]) -> __m128i {
+    let v = |i: usize| w[i] as i32;
+    // SAFETY: only reached inside `search_sha_ni` (SSE2 detected).
+    unsafe { _mm_set_epi32(v(3), v(2), v(1), v(0)) }
 }
 
 /// Replaces lane `lane` (0..4) of `v` with `x`.
@@ -93,7 +106,7 @@ fn quad256<const Q: usize, const VW: usize>(
     ms: &mut [[__m128i; 4]; N],
     c: &Chunk256,
 ) {
-    let start = Sha256Ni::<VW>::START;
+    let start = start256(VW);
     for (st, m) in sts.iter_mut().zip(ms.iter_mut()) {
         // SAFETY: only reached inside `search_sha_ni` (SHA, SSE4.1 detected).
         unsafe {
@@ -115,42 +128,48 @@ fn quad256<const Q: usize, const VW: usize>(
     }
 }
 
-impl<const VW: usize> Sha256Ni<VW> {
-    /// First round computed per candidate: the varying word's, rounded down to a pair.
-    const START: usize = VW & !1;
+/// First round computed per candidate for varying word `vw`: the word's, rounded down to
+/// a pair.
+const fn start256(vw: usize) -> usize {
+    vw & !1
 }
 
-impl<const VW: usize> Group for Sha256Ni<VW> {
+/// A state as the SHA-NI registers hold it: (abef, cdgh), `a` in lane 3.
+#[inline(always)]
+fn abef_cdgh(s: &[u32; 8]) -> (__m128i, __m128i) {
+    let [a, b, c, d, e, f, g, h] = s.map(|x| x as i32);
+    // SAFETY: only reached inside `search_sha_ni` (SSE2 detected).
+    unsafe { (_mm_set_epi32(a, b, e, f), _mm_set_epi32(c, d, g, h)) }
+}
+
+impl<const VW: usize, const TWO: bool> Group for Sha256Ni<VW, TWO> {
     const N: usize = N;
     type Chunk = Chunk256;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Chunk256 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], next: Option<&[u8; BLOCK_LEN]>) -> Chunk256 {
         let w = words(block);
-        let start = Self::START;
-        let s = sha256_prefix(mid, &w[..start]);
-        let [a, b, c, d, e, f, g, h] = s.map(|x| x as i32);
-        let v = |i: usize| w[i] as i32;
-        let k = |i: usize| K256[i] as i32;
-        // SAFETY: only reached inside `search_sha_ni` (SSE2 detected).
-        unsafe {
-            let (abef, cdgh) = (_mm_set_epi32(a, b, e, f), _mm_set_epi32(c, d, g, h));
-            // Mid-quad, the first `sha256rnds2` of the pair has just swapped the roles of
-            // the two registers.
-            let (abef, cdgh) = if start % 4 == 2 {
-                (cdgh, abef)
-            } else {
-                (abef, cdgh)
-            };
-            Chunk256 {
-                abef,
-                cdgh,
-                m: [0, 4, 8, 12].map(|j| _mm_set_epi32(v(j + 3), v(j + 2), v(j + 1), v(j))),
-                k: std::array::from_fn(|q| {
-                    _mm_set_epi32(k(4 * q + 3), k(4 * q + 2), k(4 * q + 1), k(4 * q))
-                }),
-                h0: mid[0],
-            }
+        let start = start256(VW);
+        let (abef, cdgh) = abef_cdgh(&sha256_prefix(mid, &w[..start]));
+        // Mid-quad, the first `sha256rnds2` of the pair has just swapped the roles of
+        // the two registers.
+        let (abef, cdgh) = if start % 4 == 2 {
+            (cdgh, abef)
+        } else {
+            (abef, cdgh)
+        };
+        let kw2 = match next {
+            Some(next) if TWO => sha256_kw(next),
+            _ => [0; 64],
+        };
+        Chunk256 {
+            abef,
+            cdgh,
+            m: [0, 4, 8, 12].map(|j| quad_of(&w[j..])),
+            k: std::array::from_fn(|q| quad_of(&K256[4 * q..])),
+            h0: mid[0],
+            mid: abef_cdgh(mid),
+            kw2: std::array::from_fn(|q| quad_of(&kw2[4 * q..])),
         }
     }
 
@@ -168,6 +187,30 @@ impl<const VW: usize> Group for Sha256Ni<VW> {
         }
         quads!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
         let mut mask = 0;
+        if TWO {
+            // The midstate added, then the 64 rounds of the constant block; the digest's
+            // first word is their `a` plus the `a` they started from.
+            let mut a1 = [0u32; N];
+            // SAFETY: only reached inside `search_sha_ni` (SHA, SSE4.1 detected).
+            unsafe {
+                for (s, a) in st.iter_mut().zip(a1.iter_mut()) {
+                    *s = (_mm_add_epi32(s.0, c.mid.0), _mm_add_epi32(s.1, c.mid.1));
+                    *a = _mm_extract_epi32::<3>(s.0) as u32;
+                }
+                for wk in &c.kw2 {
+                    for (abef, cdgh) in st.iter_mut() {
+                        *cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, *wk);
+                        *abef = _mm_sha256rnds2_epu32(*abef, *cdgh, _mm_shuffle_epi32::<0x0E>(*wk));
+                    }
+                }
+            }
+            for (i, (s, a)) in st.iter().zip(a1).enumerate() {
+                // SAFETY: only reached inside `search_sha_ni` (SSE4.1 detected).
+                let h = unsafe { _mm_extract_epi32::<3>(s.0) } as u32;
+                mask |= u32::from(filter.passes(h.wrapping_add(a))) << i;
+            }
+            return mask;
+        }
         for (i, s) in st.iter().enumerate() {
             // SAFETY: only reached inside `search_sha_ni` (SSE4.1 detected).
             let a = unsafe { _mm_extract_epi32::<3>(s.0) } as u32;
@@ -237,7 +280,7 @@ impl<const VW: usize> Group for Sha1Ni<VW> {
     type Chunk = Chunk1;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN]) -> Chunk1 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _: Option<&[u8; BLOCK_LEN]>) -> Chunk1 {
         let w = words(block);
         let s = sha1_prefix(mid, &w[..Self::START]);
         let v = |i: usize| w[i] as i32;
