@@ -10,7 +10,7 @@ use std::arch::aarch64::*;
 use std::ops::Range;
 
 use grindstone_core::job::BLOCK_LEN;
-use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_kw, sha256_prefix};
+use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_prefix};
 use grindstone_core::{Filter, Job};
 
 use super::drive::{Group, PerWord, Words, drive_per_word, layout, words};
@@ -91,11 +91,18 @@ struct Chunk256 {
     /// Message words 0..16, four per vector.
     m: [uint32x4_t; 4],
     k: [uint32x4_t; 16],
+    /// The midstate's first word (one block).
     h0: u32,
-    /// With a second block: the midstate as (abcd, efgh), and `K + W` of the second
-    /// block, four rounds per vector (zeros without one).
+    /// With a second block (`TWO`), its constants.
+    two: Option<Two256>,
+}
+
+/// Per-chunk constants of the SHA-256 kernel's second, constant block.
+struct Two256 {
+    /// The midstate as (abcd, efgh), added to the state after the nonce's block.
     mid: (uint32x4_t, uint32x4_t),
-    kw2: [uint32x4_t; 16],
+    /// `K + W` of the second block, four rounds per vector.
+    kw: [uint32x4_t; 16],
 }
 
 /// Rounds `4Q..4Q+4` (and, from `Q = 4`, the schedule of their message words), from
@@ -127,8 +134,8 @@ fn quad256<const Q: usize, const VW: usize>(
 /// added). Callers need the SHA2 extension (only `search_sha2` reaches this).
 #[inline]
 #[target_feature(enable = "neon,sha2")]
-fn tail256(sts: &mut [(uint32x4_t, uint32x4_t); N], c: &Chunk256) {
-    for wk in &c.kw2 {
+fn tail256(sts: &mut [(uint32x4_t, uint32x4_t); N], two: &Two256) {
+    for wk in &two.kw {
         for (abcd, efgh) in sts.iter_mut() {
             let before = *abcd;
             *abcd = vsha256hq_u32(*abcd, *efgh, *wk);
@@ -142,21 +149,20 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Arm<VW, TWO> {
     type Chunk = Chunk256;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], next: Option<&[u8; BLOCK_LEN]>) -> Chunk256 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], kw2: Option<&[u32; 64]>) -> Chunk256 {
+        debug_assert_eq!(kw2.is_some(), TWO, "a second block's constants iff TWO");
         let w = words(block);
         let s = sha256_prefix(mid, &w[..start(VW)]);
-        let kw2 = match next {
-            Some(next) if TWO => sha256_kw(next),
-            _ => [0; 64],
-        };
         Chunk256 {
             abcd: quad_of(&s[..4]),
             efgh: quad_of(&s[4..]),
             m: [0, 4, 8, 12].map(|j| quad_of(&w[j..])),
             k: std::array::from_fn(|q| quad_of(&K256[4 * q..])),
             h0: mid[0],
-            mid: (quad_of(&mid[..4]), quad_of(&mid[4..])),
-            kw2: std::array::from_fn(|q| quad_of(&kw2[4 * q..])),
+            two: kw2.filter(|_| TWO).map(|kw| Two256 {
+                mid: (quad_of(&mid[..4]), quad_of(&mid[4..])),
+                kw: std::array::from_fn(|q| quad_of(&kw[4 * q..])),
+            }),
         }
     }
 
@@ -173,19 +179,19 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Arm<VW, TWO> {
         }
         quads!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
         let mut mask = 0;
-        if TWO {
+        if let (true, Some(two)) = (TWO, &c.two) {
             // The midstate added, then the constant block; the digest's first word is
             // its `a` plus the `a` it started from.
             let mut a1 = [0u32; N];
             for (s, a) in st.iter_mut().zip(a1.iter_mut()) {
                 // SAFETY: only reached inside `search_sha2` (NEON detected).
                 unsafe {
-                    *s = (vaddq_u32(s.0, c.mid.0), vaddq_u32(s.1, c.mid.1));
+                    *s = (vaddq_u32(s.0, two.mid.0), vaddq_u32(s.1, two.mid.1));
                     *a = vgetq_lane_u32::<0>(s.0);
                 }
             }
             // SAFETY: only reached inside `search_sha2` (SHA2 detected).
-            unsafe { tail256(&mut st, c) };
+            unsafe { tail256(&mut st, two) };
             for (i, (s, a)) in st.iter().zip(a1).enumerate() {
                 // SAFETY: only reached inside `search_sha2` (NEON detected).
                 let h = unsafe { vgetq_lane_u32::<0>(s.0) };
@@ -248,7 +254,7 @@ impl<const VW: usize> Group for Sha1Arm<VW> {
     type Chunk = Chunk1;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _: Option<&[u8; BLOCK_LEN]>) -> Chunk1 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _: Option<&[u32; 64]>) -> Chunk1 {
         let w = words(block);
         let s = sha1_prefix(mid, &w[..start(VW)]);
         Chunk1 {

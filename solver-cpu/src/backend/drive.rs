@@ -13,6 +13,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use grindstone_core::job::BLOCK_LEN;
+use grindstone_core::sha::sha256_kw;
 use grindstone_core::{Alphabet, Filter, Job};
 
 pub(crate) use grindstone_core::sha::block_words as words;
@@ -51,16 +52,12 @@ pub(crate) trait Group {
     /// Per-chunk constants.
     type Chunk;
     /// Constants for the chunk whose first candidate fills `block` (one block after
-    /// `mid`); `next` is the constant block after it where the layout has one
-    /// ([`LaneLayout::two`]: the SHA-256 kernels built for two blocks compress it after
-    /// `block`). A kernel that precomputes is built for its varying word (a const
-    /// parameter; the lane kernels' general one precomputes nothing), so the layout's
-    /// word is not passed here.
-    fn chunk(
-        mid: &[u32; 8],
-        block: &[u8; BLOCK_LEN],
-        next: Option<&[u8; BLOCK_LEN]>,
-    ) -> Self::Chunk;
+    /// `mid`); `kw2` is `K + W` of the constant block after it where the layout has one
+    /// ([`LaneLayout::two`]: the SHA-256 kernels built for two blocks run its rounds
+    /// after `block`'s), computed once per job by [`drive`]. A kernel that precomputes
+    /// is built for its varying word (a const parameter; the lane kernels' general one
+    /// precomputes nothing), so the layout's word is not passed here.
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], kw2: Option<&[u32; 64]>) -> Self::Chunk;
     /// Bit `i` set when candidate `i` (word `vw` = `w.get(i)`) passes `filter`.
     fn eval(c: &Self::Chunk, vw: usize, w: Words<'_>, filter: &Filter) -> u32;
 }
@@ -219,7 +216,8 @@ pub(crate) fn drive<G: Group>(job: &Job, lay: &LaneLayout, range: Range<u64>) ->
     let next = nf.alphabet.successors();
     let (first, last) = (u32::from(sym[0]), u32::from(sym[sym.len() - 1]));
     let mut block = job.tail()[0];
-    let second = job.tail().get(1);
+    // The constant second block's `K + W`, the same for every chunk.
+    let kw2 = lay.two.then(|| sha256_kw(&job.tail()[1]));
     let mut lanes = [0u32; 32];
     debug_assert!(G::N <= lanes.len());
     let shifts = &lay.shifts[..lay.inner];
@@ -242,7 +240,7 @@ pub(crate) fn drive<G: Group>(job: &Job, lay: &LaneLayout, range: Range<u64>) ->
     while cur < end {
         let chunk_end = (cur - cur % lay.chunk).saturating_add(lay.chunk).min(end);
         nf.write(cur, &mut block);
-        let c = G::chunk(job.midstate(), &block, second);
+        let c = G::chunk(job.midstate(), &block, kw2.as_ref());
         let mut w = words(&block)[lay.vw];
         while cur < chunk_end {
             let n = (G::N as u64).min(chunk_end - cur) as usize;

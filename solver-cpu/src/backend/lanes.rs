@@ -139,7 +139,7 @@ impl Lanes for u32 {
     }
 }
 
-use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_kw, sha256_prefix};
+use grindstone_core::sha::{K256, k1, sha1_prefix, sha256_prefix};
 
 /// Which schedule words depend on the varying word, for a specialisation `vw`
 /// (`0`: every word may vary). `taps` are the schedule's back references.
@@ -478,11 +478,11 @@ pub(crate) trait Kernel {
     /// Per-chunk constants.
     type Pre;
     /// Computes the constants for specialisation `VW` from the midstate, the block of
-    /// the chunk's first candidate and the constant block after it, if any.
+    /// the chunk's first candidate and `K + W` of the constant block after it, if any.
     fn pre<const VW: usize>(
         mid: &[u32; 8],
         block: &[u8; BLOCK_LEN],
-        next: Option<&[u8; BLOCK_LEN]>,
+        kw2: Option<&[u32; 64]>,
     ) -> Self::Pre;
     /// First digest word of `V::N` candidates.
     fn h0<V: Lanes, const VW: usize>(pre: &Self::Pre, m: &[V; 16]) -> V;
@@ -498,7 +498,7 @@ impl Kernel for Sha256K {
     fn pre<const VW: usize>(
         mid: &[u32; 8],
         block: &[u8; BLOCK_LEN],
-        _: Option<&[u8; BLOCK_LEN]>,
+        _: Option<&[u32; 64]>,
     ) -> Pre256 {
         Pre256::new::<VW>(mid, block)
     }
@@ -514,12 +514,12 @@ impl Kernel for Sha256TwoK {
     fn pre<const VW: usize>(
         mid: &[u32; 8],
         block: &[u8; BLOCK_LEN],
-        next: Option<&[u8; BLOCK_LEN]>,
+        kw2: Option<&[u32; 64]>,
     ) -> Pre256Two {
         Pre256Two {
             first: Pre256::new::<VW>(mid, block),
             mid: *mid,
-            kw: sha256_kw(next.expect("a two-block layout has a second block")),
+            kw: *kw2.expect("a two-block layout has a second block"),
         }
     }
     #[inline(always)]
@@ -534,7 +534,7 @@ impl Kernel for Sha1K {
     fn pre<const VW: usize>(
         mid: &[u32; 8],
         block: &[u8; BLOCK_LEN],
-        _: Option<&[u8; BLOCK_LEN]>,
+        _: Option<&[u32; 64]>,
     ) -> Pre1 {
         Pre1::new::<VW>(mid, block)
     }
@@ -553,12 +553,8 @@ impl<V: Lanes, K: Kernel, const VW: usize> Group for LaneGroup<V, K, VW> {
     type Chunk = (K::Pre, [V; 16]);
 
     #[inline(always)]
-    fn chunk(
-        mid: &[u32; 8],
-        block: &[u8; BLOCK_LEN],
-        next: Option<&[u8; BLOCK_LEN]>,
-    ) -> Self::Chunk {
-        (K::pre::<VW>(mid, block, next), words(block).map(V::splat))
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], kw2: Option<&[u32; 64]>) -> Self::Chunk {
+        (K::pre::<VW>(mid, block, kw2), words(block).map(V::splat))
     }
 
     #[inline(always)]

@@ -16,7 +16,7 @@ use grindstone_core::job::BLOCK_LEN;
 use grindstone_core::{Filter, Job};
 
 use super::drive::{Group, PerWord, Words, drive_per_word, layout, words};
-use grindstone_core::sha::{K256, sha1_prefix, sha256_kw, sha256_prefix};
+use grindstone_core::sha::{K256, sha1_prefix, sha256_prefix};
 
 /// Whether this CPU can run the backend.
 pub fn is_available() -> bool {
@@ -67,11 +67,18 @@ struct Chunk256 {
     /// Message words 0..16, four per vector, lane 0 first.
     m: [__m128i; 4],
     k: [__m128i; 16],
+    /// The midstate's first word (one block).
     h0: u32,
-    /// With a second block: the midstate as (abef, cdgh), and `K + W` of the second
-    /// block, four rounds per vector (zeros without one).
+    /// With a second block (`TWO`), its constants.
+    two: Option<Two256>,
+}
+
+/// Per-chunk constants of the SHA-256 kernel's second, constant block.
+struct Two256 {
+    /// The midstate as (abef, cdgh), added to the state after the nonce's block.
     mid: (__m128i, __m128i),
-    kw2: [__m128i; 16],
+    /// `K + W` of the second block, four rounds per vector.
+    kw: [__m128i; 16],
 }
 
 /// Four words as a vector, `w[0]` in lane 0.
@@ -147,7 +154,8 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Ni<VW, TWO> {
     type Chunk = Chunk256;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], next: Option<&[u8; BLOCK_LEN]>) -> Chunk256 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], kw2: Option<&[u32; 64]>) -> Chunk256 {
+        debug_assert_eq!(kw2.is_some(), TWO, "a second block's constants iff TWO");
         let w = words(block);
         let start = start256(VW);
         let (abef, cdgh) = abef_cdgh(&sha256_prefix(mid, &w[..start]));
@@ -158,18 +166,16 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Ni<VW, TWO> {
         } else {
             (abef, cdgh)
         };
-        let kw2 = match next {
-            Some(next) if TWO => sha256_kw(next),
-            _ => [0; 64],
-        };
         Chunk256 {
             abef,
             cdgh,
             m: [0, 4, 8, 12].map(|j| quad_of(&w[j..])),
             k: std::array::from_fn(|q| quad_of(&K256[4 * q..])),
             h0: mid[0],
-            mid: abef_cdgh(mid),
-            kw2: std::array::from_fn(|q| quad_of(&kw2[4 * q..])),
+            two: kw2.filter(|_| TWO).map(|kw| Two256 {
+                mid: abef_cdgh(mid),
+                kw: std::array::from_fn(|q| quad_of(&kw[4 * q..])),
+            }),
         }
     }
 
@@ -187,17 +193,17 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Ni<VW, TWO> {
         }
         quads!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
         let mut mask = 0;
-        if TWO {
+        if let (true, Some(two)) = (TWO, &c.two) {
             // The midstate added, then the 64 rounds of the constant block; the digest's
             // first word is their `a` plus the `a` they started from.
             let mut a1 = [0u32; N];
             // SAFETY: only reached inside `search_sha_ni` (SHA, SSE4.1 detected).
             unsafe {
                 for (s, a) in st.iter_mut().zip(a1.iter_mut()) {
-                    *s = (_mm_add_epi32(s.0, c.mid.0), _mm_add_epi32(s.1, c.mid.1));
+                    *s = (_mm_add_epi32(s.0, two.mid.0), _mm_add_epi32(s.1, two.mid.1));
                     *a = _mm_extract_epi32::<3>(s.0) as u32;
                 }
-                for wk in &c.kw2 {
+                for wk in &two.kw {
                     for (abef, cdgh) in st.iter_mut() {
                         *cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, *wk);
                         *abef = _mm_sha256rnds2_epu32(*abef, *cdgh, _mm_shuffle_epi32::<0x0E>(*wk));
@@ -280,7 +286,7 @@ impl<const VW: usize> Group for Sha1Ni<VW> {
     type Chunk = Chunk1;
 
     #[inline(always)]
-    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _: Option<&[u8; BLOCK_LEN]>) -> Chunk1 {
+    fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], _: Option<&[u32; 64]>) -> Chunk1 {
         let w = words(block);
         let s = sha1_prefix(mid, &w[..Self::START]);
         let v = |i: usize| w[i] as i32;
