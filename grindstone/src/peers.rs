@@ -39,6 +39,7 @@ fn run_decimal(
 ) -> Result<(u64, u64), SolveError> {
     let mut hashes = 0;
     for j in s.jobs(order)? {
+        let j = j?;
         if let Some(i) = run_job(&j.job, search, timeout, &mut hashes)? {
             return Ok((j.number(i), hashes));
         }

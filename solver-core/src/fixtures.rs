@@ -98,7 +98,9 @@ fn fast_job(s: &DecimalSearch) -> Result<(Job, Vec<u8>), String> {
     let j = s
         .jobs(DecimalOrder::Fast)
         .map_err(|e| e.to_string())?
-        .swap_remove(0);
+        .next()
+        .ok_or("no fast job")?
+        .map_err(|e| e.to_string())?;
     Ok((j.job, s.prefix.clone()))
 }
 
@@ -107,9 +109,10 @@ fn lowest_job(s: &DecimalSearch, digits: usize) -> Result<(Job, Vec<u8>), String
     let job = s
         .jobs(DecimalOrder::Lowest)
         .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|j| j.job)
-        .find(|j| j.nonce().width == digits)
+        .map(|j| j.map(|j| j.job))
+        .find(|j| j.as_ref().is_ok_and(|j| j.nonce().width == digits))
+        .transpose()
+        .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no {digits}-digit job"))?;
     Ok((job, s.prefix.clone()))
 }

@@ -102,7 +102,7 @@ mod peers {
     fn first(s: &DecimalSearch, order: DecimalOrder) -> u64 {
         s.jobs(order)
             .unwrap()
-            .iter()
+            .map(Result::unwrap)
             .find_map(|j| reference::search(&j.job, j.job.range()).map(|i| j.number(i)))
             .expect("a solution")
     }

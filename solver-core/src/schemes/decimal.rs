@@ -9,8 +9,10 @@
 //!   prefix leaves too little room before the padding (a prefix of 44 to 55 bytes past
 //!   a block edge under the 2^53 - 1 bound), the digits end the block before the last
 //!   instead, and the last block is constant (SHA-256: two compressions a candidate, the
-//!   second without a message schedule). The answer
-//!   is the lowest such number, the same for any thread count and backend.
+//!   second without a message schedule). Where the layout leaves fewer than 12 varying
+//!   digits (10^7 to 10^11 numbers), jobs of the same layout follow, the fixed digits
+//!   after the `1` counting up, then the lowest order. The answer is the first valid
+//!   number in that order, the same for any thread count and backend.
 //! * **lowest**: one job per digit count, shortest first, so the lowest valid number
 //!   comes first, as the peers' own solvers answer.
 
@@ -83,22 +85,39 @@ fn digits(n: u64) -> usize {
 }
 
 impl DecimalSearch {
-    /// The jobs, in the order they are searched. The lowest order: one job per digit
-    /// count. The fast order: its one job; where the prefix leaves no room for enough
-    /// varying digits in one block (or the largest number is too short to lay out), the
-    /// lowest order's jobs follow it (or replace it).
-    pub fn jobs(&self, order: DecimalOrder) -> Result<Vec<DecimalJob>, Error> {
-        let mut jobs = Vec::new();
-        if order == DecimalOrder::Fast
-            && let Some(job) = self.fast_job()?
-        {
-            if job.job.nonce().width >= self.enough_digits() {
-                return Ok(vec![job]);
-            }
-            jobs.push(job);
-        }
-        jobs.extend(self.lowest_jobs()?);
-        Ok(jobs)
+    /// The jobs, in the order they are searched, made as they are reached. The lowest
+    /// order: one job per digit count. The fast order: its first job; where that job
+    /// has fewer than [`ENOUGH_DIGITS`] varying digits (the prefix leaves no room for
+    /// more in one block), the jobs of the same layout with the next fixed digits
+    /// (`1`, then the zeros counting up) follow it, then the lowest order's jobs. Errors
+    /// in the layout come here; the later jobs have the first one's lengths.
+    pub fn jobs(&self, order: DecimalOrder) -> Result<DecimalJobs<'_>, Error> {
+        let (first, fast) = match order {
+            DecimalOrder::Fast => match self.fast_layout() {
+                Some(l) => (self.fast_job(l, 0)?, Some(l)),
+                None => (None, None),
+            },
+            DecimalOrder::Lowest => (None, None),
+        };
+        let series = fast.filter(|l| l.varying < self.enough_digits());
+        let lowest = if first.is_some() && series.is_none() {
+            // Enough varying digits: the fast job is the whole search.
+            Vec::new()
+        } else {
+            self.lowest_jobs()?
+        };
+        // The series goes on from the job holding the smallest number, if later.
+        let next_lead = series.map_or(1, |l| {
+            let base = 10u64.pow(l.width as u32 - 1);
+            (self.min.saturating_sub(base) / 10u64.pow(l.varying as u32)).max(1)
+        });
+        Ok(DecimalJobs {
+            search: self,
+            first,
+            series,
+            next_lead,
+            lowest: lowest.into_iter(),
+        })
     }
 
     /// Varying digits a fast job needs for the search to outlast any client:
@@ -141,19 +160,19 @@ impl DecimalSearch {
         Ok(out)
     }
 
-    /// The fast order's job, or `None` when no layout leaves at least two varying digits
-    /// in one block: the final block, or (SHA-256) the block before a final block of
-    /// suffix and padding.
-    fn fast_job(&self) -> Result<Option<DecimalJob>, Error> {
-        // A number of `width` digits: `1`, `lead - 1` zeros, `v` varying digits; so
-        // base = 10^(width-1) and index i < 10^v. Score: `FEW_DIGITS` varying digits;
-        // then a single block; then enough digits;
-        // then at least three of them in the last varying word (a chunk of 1,000 numbers or more: fewer leave
-        // kernel lanes idle and redo the per-chunk precomputation too often); then the
-        // latest varying word; the most varying digits in it; the most digits.
+    /// The fast order's layout, or `None` when no layout leaves at least two varying
+    /// digits in one block: the final block, or (SHA-256) the block before a final block
+    /// of suffix and padding.
+    fn fast_layout(&self) -> Option<FastLayout> {
+        // A number of `width` digits: `1`, `width - v - 1` fixed digits (zeros in the
+        // first job), `v` varying digits. Score: `FEW_DIGITS` varying digits; then a
+        // single block; then enough digits; then at least three of them in the last
+        // varying word (a chunk of 1,000 numbers or more: fewer leave kernel lanes idle
+        // and redo the per-chunk precomputation too often); then the latest varying
+        // word; the most varying digits in it; the most digits.
         let max = self.fast_max();
         let layouts = (3..=digits(max)).flat_map(|width| (2..width).map(move |v| (width, v)));
-        let best = layouts
+        layouts
             .filter_map(|(width, v)| {
                 let start = (self.prefix.len() + width - v) % BLOCK_LEN;
                 let end = start + v;
@@ -180,20 +199,36 @@ impl DecimalSearch {
                 );
                 Some((score, width, v))
             })
-            .max();
-        let Some((_, width, v)) = best else {
+            .max()
+            .map(|(_, width, varying)| FastLayout { width, varying })
+    }
+
+    /// The first number of job `lead` of the fast layout `l`, or `None` past the largest
+    /// number of the fast order.
+    fn fast_base(&self, l: FastLayout, lead: u64) -> Option<u64> {
+        lead.checked_mul(10u64.pow(l.varying as u32))
+            .and_then(|x| x.checked_add(10u64.pow(l.width as u32 - 1)))
+            .filter(|&b| b <= self.fast_max())
+    }
+
+    /// Job `lead` of the fast layout `l`: the numbers `10^(width-1) + lead * 10^v + i`,
+    /// `i < 10^v`, within `min..=max`; `None` when there are none.
+    fn fast_job(&self, l: FastLayout, lead: u64) -> Result<Option<DecimalJob>, Error> {
+        let FastLayout { width, varying: v } = l;
+        let space = 10u64.pow(v as u32);
+        let Some(base) = self.fast_base(l, lead) else {
             return Ok(None);
         };
-        let base = 10u64.pow(width as u32 - 1);
-        let space = 10u64.pow(v as u32);
         let start = self.min.saturating_sub(base);
-        let end = space.min(max.saturating_sub(base).saturating_add(1));
+        let end = space.min(self.fast_max() - base + 1);
         if start >= end {
             return Ok(None);
         }
         let mut prefix = self.prefix.clone();
         prefix.push(b'1');
-        prefix.resize(prefix.len() + width - v - 1, b'0');
+        if width - v > 1 {
+            prefix.extend_from_slice(format!("{lead:0w$}", w = width - v - 1).as_bytes());
+        }
         let job = Job::new(
             self.alg,
             &prefix,
@@ -204,6 +239,56 @@ impl DecimalSearch {
         )?
         .with_range(start..end)?;
         Ok(Some(DecimalJob { job, base }))
+    }
+}
+
+/// The fast order's layout: numbers of `width` digits whose last `varying` vary within
+/// a job.
+#[derive(Debug, Clone, Copy)]
+struct FastLayout {
+    width: usize,
+    varying: usize,
+}
+
+/// The jobs of a [`DecimalSearch`] in one order, made as they are reached (see
+/// [`DecimalSearch::jobs`]).
+#[derive(Debug)]
+pub struct DecimalJobs<'a> {
+    search: &'a DecimalSearch,
+    /// The fast order's first job, until taken.
+    first: Option<DecimalJob>,
+    /// The fast layout whose next jobs follow the first (fewer than enough varying
+    /// digits), with the fixed digits of the next one.
+    series: Option<FastLayout>,
+    next_lead: u64,
+    /// The lowest order's jobs, after the fast ones.
+    lowest: std::vec::IntoIter<DecimalJob>,
+}
+
+impl Iterator for DecimalJobs<'_> {
+    type Item = Result<DecimalJob, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(j) = self.first.take() {
+            return Some(Ok(j));
+        }
+        if let Some(l) = self.series {
+            // The fixed digits after the leading `1` count up to all nines.
+            let leads = 10u64.pow((l.width - l.varying - 1) as u32);
+            // (Past the largest number, so is every later job.)
+            while self.next_lead < leads && self.search.fast_base(l, self.next_lead).is_some() {
+                let lead = self.next_lead;
+                self.next_lead += 1;
+                match self.search.fast_job(l, lead) {
+                    Ok(Some(j)) => return Some(Ok(j)),
+                    // Every number of this job is below the smallest.
+                    Ok(None) => {}
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            self.series = None;
+        }
+        self.lowest.next().map(Ok)
     }
 }
 
@@ -225,8 +310,7 @@ mod tests {
         let jobs: Vec<Job> = s
             .jobs(DecimalOrder::Lowest)
             .unwrap()
-            .into_iter()
-            .map(|j| j.job)
+            .map(|j| j.unwrap().job)
             .collect();
         assert_eq!(jobs.len(), 4);
         assert_eq!(jobs[0].range(), 5..10);
@@ -243,7 +327,7 @@ mod tests {
             max: u64::MAX,
             ..s
         };
-        let jobs = all.jobs(DecimalOrder::Lowest).unwrap();
+        let jobs = collect(&all, DecimalOrder::Lowest);
         assert_eq!(jobs.len(), 19);
         assert_eq!(jobs[0].job.range(), 0..10);
         assert_eq!(jobs[18].job.range().end, 10u64.pow(19));
@@ -265,9 +349,19 @@ mod tests {
         }
     }
 
+    /// Every job of `s` in `order` (a search with few jobs).
+    fn collect(s: &DecimalSearch, order: DecimalOrder) -> Vec<DecimalJob> {
+        s.jobs(order).unwrap().map(Result::unwrap).collect()
+    }
+
+    /// The first job of `s` in the fast order.
+    fn first(s: &DecimalSearch) -> DecimalJob {
+        s.jobs(DecimalOrder::Fast).unwrap().next().unwrap().unwrap()
+    }
+
     /// The fast order's layout for a prefix of `plen` bytes and numbers up to `max`.
     fn fast(plen: usize, max: u64) -> DecimalJob {
-        let mut jobs = search(plen, max).jobs(DecimalOrder::Fast).unwrap();
+        let mut jobs = collect(&search(plen, max), DecimalOrder::Fast);
         assert_eq!(jobs.len(), 1, "plen {plen}");
         jobs.remove(0)
     }
@@ -313,25 +407,48 @@ mod tests {
             alg: HashAlg::Sha1,
             ..search(48, MAX_SAFE_INTEGER)
         };
-        assert_eq!(s.jobs(DecimalOrder::Fast).unwrap()[0].job.tail().len(), 1);
+        assert_eq!(first(&s).job.tail().len(), 1);
         for plen in 0..=130 {
-            let jobs = search(plen, u64::MAX).jobs(DecimalOrder::Fast).unwrap();
-            let nf = jobs[0].job.nonce();
-            let tail = jobs[0].job.tail().len();
+            let s = search(plen, u64::MAX);
+            let mut jobs = s.jobs(DecimalOrder::Fast).unwrap().map(Result::unwrap);
+            let j = jobs.next().unwrap();
+            let nf = j.job.nonce();
+            let tail = j.job.tail().len();
             let two = (46..=54).contains(&(plen % 64));
             assert_eq!(tail, if two { 2 } else { 1 }, "plen {plen}");
             assert!(nf.offset + nf.width <= 64, "plen {plen}");
             if nf.width >= ENOUGH_DIGITS {
-                assert_eq!(jobs.len(), 1);
+                assert!(jobs.next().is_none(), "plen {plen}");
                 // At least three varying digits in the last varying word.
                 let end = nf.offset + nf.width;
                 assert!(matches!(end % 4, 0 | 3), "plen {plen}");
             } else {
                 // No room for enough digits in one block, or in two (the block's last 21
-                // bytes but 46..=51): the lowest order follows.
+                // bytes but 46..=51): the same layout with the next fixed digits follows,
+                // numbers counting on from the first job's.
                 assert!((43..60).contains(&(plen % 64)), "plen {plen}");
                 assert!(!(46..=51).contains(&(plen % 64)), "plen {plen}");
-                assert_eq!(jobs.len(), 20);
+                let space = 10u64.pow(nf.width as u32);
+                if j.base / space == 1 {
+                    // No fixed digit after the leading `1`: the lowest order follows.
+                    assert_eq!(jobs.next().unwrap().base, 0, "plen {plen}");
+                    continue;
+                }
+                for k in 1..4 {
+                    let n = jobs.next().unwrap();
+                    assert_eq!(n.base, j.base + k * space, "plen {plen}");
+                    assert_eq!(n.job.nonce(), nf, "plen {plen}");
+                    assert_eq!(n.job.tail().len(), tail, "plen {plen}");
+                    assert_eq!(n.job.range(), 0..space, "plen {plen}");
+                    let number = n.number(space - 1);
+                    assert_eq!(
+                        n.job.digest_at(space - 1),
+                        HashAlg::Sha256.digest_message(
+                            &[s.prefix.clone(), number.to_string().into_bytes()].concat()
+                        ),
+                        "plen {plen}"
+                    );
+                }
             }
         }
     }
@@ -347,7 +464,7 @@ mod tests {
             min: 0,
             max: 99,
         };
-        let jobs = s.jobs(DecimalOrder::Fast).unwrap();
+        let jobs = collect(&s, DecimalOrder::Fast);
         assert_eq!(jobs.len(), 2);
         assert_eq!(jobs[0].base, 0);
         // A maximum just above a power of ten: every number of the job is within it.
@@ -356,12 +473,46 @@ mod tests {
             min: 1_000_005,
             ..s
         };
-        let j = &s.jobs(DecimalOrder::Fast).unwrap()[0];
+        let j = &first(&s);
         assert_eq!(j.number(j.job.range().start), 1_000_005);
         assert_eq!(j.number(j.job.range().end - 1), 1_000_123);
         // With no constraint, index 0 answers first: 1 then zeros, the same every time.
-        let j = &s.jobs(DecimalOrder::Fast).unwrap()[0];
+        let j = &first(&s);
         let n = j.number(reference::search(&j.job, j.job.range()).unwrap());
         assert_eq!(n, 1_000_005);
+    }
+
+    #[test]
+    fn few_varying_digits_go_on_with_the_next_fixed_digits_from_min_to_max() {
+        // 55 bytes past a block edge: 7 varying digits at the start of the next block.
+        let base = 10u64.pow(15);
+        let s = DecimalSearch {
+            min: base + 3 * 10u64.pow(7) + 5,
+            max: base + 5 * 10u64.pow(7) + 7,
+            ..search(64 + 55, u64::MAX)
+        };
+        let mut jobs = s.jobs(DecimalOrder::Fast).unwrap().map(Result::unwrap);
+        let numbers =
+            |j: &DecimalJob| j.number(j.job.range().start)..=j.number(j.job.range().end - 1);
+        let a = jobs.next().unwrap();
+        assert_eq!(a.job.nonce().width, 7);
+        assert_eq!(numbers(&a), s.min..=base + 4 * 10u64.pow(7) - 1);
+        let b = jobs.next().unwrap();
+        assert_eq!(
+            numbers(&b),
+            base + 4 * 10u64.pow(7)..=base + 5 * 10u64.pow(7) - 1
+        );
+        let c = jobs.next().unwrap();
+        assert_eq!(numbers(&c), base + 5 * 10u64.pow(7)..=s.max);
+        assert_eq!(
+            c.job.digest_at(7),
+            HashAlg::Sha256
+                .digest_message(&[s.prefix.clone(), s.max.to_string().into_bytes()].concat())
+        );
+        // Then the lowest order, from the smallest number.
+        let d = jobs.next().unwrap();
+        assert_eq!(d.base, 0);
+        assert_eq!(d.job.range().start, s.min);
+        assert!(jobs.next().is_none());
     }
 }
