@@ -1,18 +1,21 @@
 //! Searches over canonical decimal nonces (no leading zeros), as most browser PoW
 //! schemes use. Two orders ([`DecimalOrder`]):
 //!
-//! * **fast** (the default): one job whose numbers are laid out for the kernels. The
+//! * **fast** (the default): jobs whose numbers are laid out for the kernels. The
 //!   number is a fixed leading `1`, then zeros, then varying digits, and its length is
 //!   chosen from every length the scheme accepts (up to [`MAX_SAFE_INTEGER`]) so that the
 //!   varying digits end as late in the message's final block as they can (the kernels precompute everything before
 //!   the last message word that varies) and, at equal words, fill that word. Where the
-//!   prefix leaves too little room before the padding (a prefix of 44 to 55 bytes past
+//!   prefix leaves too little room before the padding (a prefix of 46 to 54 bytes past
 //!   a block edge under the 2^53 - 1 bound), the digits end the block before the last
 //!   instead, and the last block is constant (SHA-256: two compressions a candidate, the
-//!   second without a message schedule). Where the layout leaves fewer than 12 varying
-//!   digits (10^7 to 10^11 numbers), jobs of the same layout follow, the fixed digits
-//!   after the `1` counting up, then the lowest order. The answer is the first valid
-//!   number in that order, the same for any thread count and backend.
+//!   second without a message schedule). That first job is the whole search where it
+//!   has 12 varying digits (or all the largest number allows). Where it has fewer but
+//!   fixed digits after the `1` (a prefix 55 to 59 bytes past a block edge: 7 to 11
+//!   digits at the start of the next block), jobs of the same layout follow with those
+//!   fixed digits counting up; then, or straight after a first job without fixed
+//!   digits, the lowest order. The answer is the first valid number in that order, the
+//!   same for any thread count and backend.
 //! * **lowest**: one job per digit count, shortest first, so the lowest valid number
 //!   comes first, as the peers' own solvers answer.
 
@@ -79,6 +82,11 @@ const ENOUGH_DIGITS: usize = 12;
 /// with more, which costs two compressions a candidate.
 const FEW_DIGITS: usize = 9;
 
+/// Varying digits a fast layout needs for the jobs after its first: 10^6 numbers a job
+/// (milliseconds on any kernel), so that starting a job costs nothing next to it. A
+/// layout with fewer (a small largest number) goes on in the lowest order.
+const SERIES_DIGITS: usize = 6;
+
 /// Decimal digits of `n` (1 for 0).
 fn digits(n: u64) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)
@@ -87,10 +95,11 @@ fn digits(n: u64) -> usize {
 impl DecimalSearch {
     /// The jobs, in the order they are searched, made as they are reached. The lowest
     /// order: one job per digit count. The fast order: its first job; where that job
-    /// has fewer than [`ENOUGH_DIGITS`] varying digits (the prefix leaves no room for
-    /// more in one block), the jobs of the same layout with the next fixed digits
-    /// (`1`, then the zeros counting up) follow it, then the lowest order's jobs. Errors
-    /// in the layout come here; the later jobs have the first one's lengths.
+    /// has fewer than enough varying digits (the prefix leaves no room for more in one
+    /// block) but at least [`SERIES_DIGITS`], the jobs of the same layout with the fixed
+    /// digits after the `1` counting up from `0…01` follow it; then the lowest order's
+    /// jobs. Errors in the layout come here; the later jobs have the first one's
+    /// lengths.
     pub fn jobs(&self, order: DecimalOrder) -> Result<DecimalJobs<'_>, Error> {
         let (first, fast) = match order {
             DecimalOrder::Fast => match self.fast_layout() {
@@ -99,8 +108,9 @@ impl DecimalSearch {
             },
             DecimalOrder::Lowest => (None, None),
         };
-        let series = fast.filter(|l| l.varying < self.enough_digits());
-        let lowest = if first.is_some() && series.is_none() {
+        let series = fast.filter(|l| (SERIES_DIGITS..self.enough_digits()).contains(&l.varying));
+        let whole = fast.is_some_and(|l| l.varying >= self.enough_digits());
+        let lowest = if first.is_some() && whole {
             // Enough varying digits: the fast job is the whole search.
             Vec::new()
         } else {
@@ -281,7 +291,8 @@ impl Iterator for DecimalJobs<'_> {
                 self.next_lead += 1;
                 match self.search.fast_job(l, lead) {
                     Ok(Some(j)) => return Some(Ok(j)),
-                    // Every number of this job is below the smallest.
+                    // Every number of this job is below the smallest (or, for the first
+                    // job only, the smallest is above the largest).
                     Ok(None) => {}
                     Err(e) => return Some(Err(e)),
                 }
@@ -514,5 +525,11 @@ mod tests {
         assert_eq!(d.base, 0);
         assert_eq!(d.job.range().start, s.min);
         assert!(jobs.next().is_none());
+        // A largest number that leaves a layout of 2 varying digits there: no series of
+        // 100-number jobs, the lowest order follows.
+        let s = search(64 + 55, 2 * 10u64.pow(10));
+        let mut jobs = s.jobs(DecimalOrder::Fast).unwrap().map(Result::unwrap);
+        assert_eq!(jobs.next().unwrap().job.nonce().width, 2);
+        assert_eq!(jobs.next().unwrap().base, 0);
     }
 }

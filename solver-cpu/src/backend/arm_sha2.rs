@@ -150,7 +150,6 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Arm<VW, TWO> {
 
     #[inline(always)]
     fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], kw2: Option<&[u32; 64]>) -> Chunk256 {
-        debug_assert_eq!(kw2.is_some(), TWO, "a second block's constants iff TWO");
         let w = words(block);
         let s = sha256_prefix(mid, &w[..start(VW)]);
         Chunk256 {
@@ -159,10 +158,14 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Arm<VW, TWO> {
             m: [0, 4, 8, 12].map(|j| quad_of(&w[j..])),
             k: std::array::from_fn(|q| quad_of(&K256[4 * q..])),
             h0: mid[0],
-            two: kw2.filter(|_| TWO).map(|kw| Two256 {
-                mid: (quad_of(&mid[..4]), quad_of(&mid[4..])),
-                kw: std::array::from_fn(|q| quad_of(&kw[4 * q..])),
-            }),
+            // `drive` passes the constants exactly where the layout has a second block,
+            // which is where it runs these kernels.
+            two: TWO
+                .then(|| kw2.expect("a two-block layout has its second block's K + W"))
+                .map(|kw| Two256 {
+                    mid: (quad_of(&mid[..4]), quad_of(&mid[4..])),
+                    kw: std::array::from_fn(|q| quad_of(&kw[4 * q..])),
+                }),
         }
     }
 

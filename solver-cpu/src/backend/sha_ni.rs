@@ -155,7 +155,6 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Ni<VW, TWO> {
 
     #[inline(always)]
     fn chunk(mid: &[u32; 8], block: &[u8; BLOCK_LEN], kw2: Option<&[u32; 64]>) -> Chunk256 {
-        debug_assert_eq!(kw2.is_some(), TWO, "a second block's constants iff TWO");
         let w = words(block);
         let start = start256(VW);
         let (abef, cdgh) = abef_cdgh(&sha256_prefix(mid, &w[..start]));
@@ -172,10 +171,14 @@ impl<const VW: usize, const TWO: bool> Group for Sha256Ni<VW, TWO> {
             m: [0, 4, 8, 12].map(|j| quad_of(&w[j..])),
             k: std::array::from_fn(|q| quad_of(&K256[4 * q..])),
             h0: mid[0],
-            two: kw2.filter(|_| TWO).map(|kw| Two256 {
-                mid: abef_cdgh(mid),
-                kw: std::array::from_fn(|q| quad_of(&kw[4 * q..])),
-            }),
+            // `drive` passes the constants exactly where the layout has a second block,
+            // which is where it runs these kernels.
+            two: TWO
+                .then(|| kw2.expect("a two-block layout has its second block's K + W"))
+                .map(|kw| Two256 {
+                    mid: abef_cdgh(mid),
+                    kw: std::array::from_fn(|q| quad_of(&kw[4 * q..])),
+                }),
         }
     }
 
