@@ -106,15 +106,13 @@ fn fast_job(s: &DecimalSearch) -> Result<(Job, Vec<u8>), String> {
 
 /// The `digits`-digit job of a decimal search in the lowest order, and its prefix.
 fn lowest_job(s: &DecimalSearch, digits: usize) -> Result<(Job, Vec<u8>), String> {
-    let job = s
-        .jobs(DecimalOrder::Lowest)
-        .map_err(|e| e.to_string())?
-        .map(|j| j.map(|j| j.job))
-        .find(|j| j.as_ref().is_ok_and(|j| j.nonce().width == digits))
-        .transpose()
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no {digits}-digit job"))?;
-    Ok((job, s.prefix.clone()))
+    for j in s.jobs(DecimalOrder::Lowest).map_err(|e| e.to_string())? {
+        let job = j.map_err(|e| e.to_string())?.job;
+        if job.nonce().width == digits {
+            return Ok((job, s.prefix.clone()));
+        }
+    }
+    Err(format!("no {digits}-digit job"))
 }
 
 /// The bench job of Cap with 48-character salts (the two-block layout of decimal
@@ -132,3 +130,19 @@ pub const SCHEMES: &[&str] = &[
     altcha::NAME,
     go_away::NAME,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bench_scheme_has_its_job() {
+        for scheme in SCHEMES {
+            let (job, _) = bench_job(scheme).unwrap_or_else(|e| panic!("{scheme}: {e}"));
+            assert!(!job.range().is_empty(), "{scheme}");
+        }
+        // ALTCHA's is the lowest order's 8-digit job.
+        assert_eq!(bench_job(altcha::NAME).unwrap().0.nonce().width, 8);
+        assert!(bench_job("no-such-scheme").is_err());
+    }
+}

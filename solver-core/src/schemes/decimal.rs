@@ -93,13 +93,14 @@ fn digits(n: u64) -> usize {
 }
 
 impl DecimalSearch {
-    /// The jobs, in the order they are searched, made as they are reached. The lowest
-    /// order: one job per digit count. The fast order: its first job; where that job
+    /// The jobs, in the order they are searched. The lowest order: one job per digit
+    /// count. The fast order: its first job; where that job
     /// has fewer than enough varying digits (the prefix leaves no room for more in one
     /// block) but at least [`SERIES_DIGITS`], the jobs of the same layout with the fixed
     /// digits after the `1` counting up from `0…01` follow it; then the lowest order's
-    /// jobs. Errors in the layout come here; the later jobs have the first one's
-    /// lengths.
+    /// jobs. The jobs after the first fast one are made as they are reached (a series
+    /// can hold 10^8 of them); errors in the layout come here, and the later jobs have
+    /// the first one's lengths.
     pub fn jobs(&self, order: DecimalOrder) -> Result<DecimalJobs<'_>, Error> {
         let (first, fast) = match order {
             DecimalOrder::Fast => match self.fast_layout() {
@@ -118,8 +119,7 @@ impl DecimalSearch {
         };
         // The series goes on from the job holding the smallest number, if later.
         let next_lead = series.map_or(1, |l| {
-            let base = 10u64.pow(l.width as u32 - 1);
-            (self.min.saturating_sub(base) / 10u64.pow(l.varying as u32)).max(1)
+            (self.min.saturating_sub(l.first_number()) / l.space()).max(1)
         });
         Ok(DecimalJobs {
             search: self,
@@ -213,20 +213,16 @@ impl DecimalSearch {
             .map(|(_, width, varying)| FastLayout { width, varying })
     }
 
-    /// The first number of job `lead` of the fast layout `l`, or `None` past the largest
-    /// number of the fast order.
-    fn fast_base(&self, l: FastLayout, lead: u64) -> Option<u64> {
-        lead.checked_mul(10u64.pow(l.varying as u32))
-            .and_then(|x| x.checked_add(10u64.pow(l.width as u32 - 1)))
-            .filter(|&b| b <= self.fast_max())
-    }
-
     /// Job `lead` of the fast layout `l`: the numbers `10^(width-1) + lead * 10^v + i`,
     /// `i < 10^v`, within `min..=max`; `None` when there are none.
     fn fast_job(&self, l: FastLayout, lead: u64) -> Result<Option<DecimalJob>, Error> {
         let FastLayout { width, varying: v } = l;
-        let space = 10u64.pow(v as u32);
-        let Some(base) = self.fast_base(l, lead) else {
+        let space = l.space();
+        let Some(base) = lead
+            .checked_mul(space)
+            .and_then(|x| x.checked_add(l.first_number()))
+            .filter(|&b| b <= self.fast_max())
+        else {
             return Ok(None);
         };
         let start = self.min.saturating_sub(base);
@@ -260,6 +256,18 @@ struct FastLayout {
     varying: usize,
 }
 
+impl FastLayout {
+    /// Numbers per job: `10^varying`.
+    fn space(self) -> u64 {
+        10u64.pow(self.varying as u32)
+    }
+
+    /// The layout's first number, `1` then zeros: `10^(width-1)`.
+    fn first_number(self) -> u64 {
+        10u64.pow(self.width as u32 - 1)
+    }
+}
+
 /// The jobs of a [`DecimalSearch`] in one order, made as they are reached (see
 /// [`DecimalSearch::jobs`]).
 #[derive(Debug)]
@@ -282,23 +290,21 @@ impl Iterator for DecimalJobs<'_> {
         if let Some(j) = self.first.take() {
             return Some(Ok(j));
         }
-        if let Some(l) = self.series {
-            // The fixed digits after the leading `1` count up to all nines.
-            let leads = 10u64.pow((l.width - l.varying - 1) as u32);
-            // (Past the largest number, so is every later job.)
-            while self.next_lead < leads && self.search.fast_base(l, self.next_lead).is_some() {
-                let lead = self.next_lead;
-                self.next_lead += 1;
-                match self.search.fast_job(l, lead) {
-                    Ok(Some(j)) => return Some(Ok(j)),
-                    // Every number of this job is below the smallest (or, for the first
-                    // job only, the smallest is above the largest).
-                    Ok(None) => {}
-                    Err(e) => return Some(Err(e)),
-                }
+        // The fixed digits after the leading `1` count up to all nines. The series
+        // starts at the job holding the smallest number, so a job without numbers is past
+        // the largest, and so is every later one.
+        if let Some(l) = self.series
+            && self.next_lead < 10u64.pow((l.width - l.varying - 1) as u32)
+        {
+            let lead = self.next_lead;
+            self.next_lead += 1;
+            match self.search.fast_job(l, lead) {
+                Ok(Some(j)) => return Some(Ok(j)),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
             }
-            self.series = None;
         }
+        self.series = None;
         self.lowest.next().map(Ok)
     }
 }
