@@ -17,8 +17,9 @@
 //!
 //! Either way, a store that cannot answer makes verification fail closed.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use crate::durable::{DurableError, DurableStore};
@@ -39,11 +40,27 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// One shard. An id is one allocation, shared by both maps. The ids are challenge ids
+/// whose signature was checked (no attacker chooses them), so the table uses foldhash,
+/// randomly seeded, rather than SipHash: this runs on every verify.
 #[derive(Default)]
 struct Inner {
-    expiry: HashMap<String, i64>,
+    expiry: HashMap<Arc<str>, i64, foldhash::fast::RandomState>,
     /// Ids by expiry second, oldest first (integer keys: cheap to order).
-    by_expiry: BTreeMap<i64, Vec<String>>,
+    by_expiry: BTreeMap<i64, Vec<Arc<str>>>,
+}
+
+impl Inner {
+    /// Adds `id` (hashed once, allocated once); `false` if it is already here.
+    fn insert(&mut self, id: &str, expires_at: i64) -> bool {
+        let Entry::Vacant(slot) = self.expiry.entry(Arc::from(id)) else {
+            return false;
+        };
+        let key = Arc::clone(slot.key());
+        slot.insert(expires_at);
+        self.by_expiry.entry(expires_at).or_default().push(key);
+        true
+    }
 }
 
 /// Independent shards (by id hash): a shard's table grows, rehashes and purges under its
@@ -87,7 +104,7 @@ impl MemoryStore {
             }
             let ids = bucket.get_mut();
             let take = ids.len().min(budget);
-            let gone: Vec<String> = ids.drain(ids.len() - take..).collect();
+            let gone: Vec<Arc<str>> = ids.drain(ids.len() - take..).collect();
             if ids.is_empty() {
                 bucket.remove();
             }
@@ -96,30 +113,17 @@ impl MemoryStore {
                 g.expiry.remove(&k);
             }
         }
-        if g.expiry.contains_key(id) {
-            return Ok(false);
-        }
-        if g.expiry.len() >= self.max_per_shard {
+        if g.expiry.len() >= self.max_per_shard && !g.expiry.contains_key(id) {
             return Err(StoreError::Full(g.expiry.len() * SHARDS));
         }
-        g.expiry.insert(id.to_string(), expires_at);
-        g.by_expiry
-            .entry(expires_at)
-            .or_default()
-            .push(id.to_string());
-        Ok(true)
+        Ok(g.insert(id, expires_at))
     }
 
     /// Marks `id` spent until `expires_at` whatever the bound (for entries loaded from
     /// a durable store, which may hold more than this bound).
     pub fn insert_unbounded(&self, id: &str, expires_at: i64) {
         let mut g = self.shard(id).lock().unwrap_or_else(|e| e.into_inner());
-        if g.expiry.insert(id.to_string(), expires_at).is_none() {
-            g.by_expiry
-                .entry(expires_at)
-                .or_default()
-                .push(id.to_string());
-        }
+        g.insert(id, expires_at);
     }
 
     /// Forgets `id` (a spend that could not be made durable, so was not accepted).
@@ -128,7 +132,7 @@ impl MemoryStore {
         if let Some(exp) = g.expiry.remove(id)
             && let Some(ids) = g.by_expiry.get_mut(&exp)
         {
-            ids.retain(|x| x != id);
+            ids.retain(|x| &**x != id);
             if ids.is_empty() {
                 g.by_expiry.remove(&exp);
             }

@@ -125,9 +125,11 @@ fn check_token_chars(field: &'static str, s: &str, max: usize) -> Result<(), Err
             max,
         });
     }
-    if let Some(at) = s
-        .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    let allowed = |b: u8| b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_');
+    // Every byte checked without an early exit (the compiler vectorises it: this runs
+    // on every verify); the position is looked for only on the error path.
+    if !s.bytes().fold(true, |ok, b| ok & allowed(b))
+        && let Some(at) = s.bytes().position(|b| !allowed(b))
     {
         return Err(Error::BadChar {
             field,
@@ -817,5 +819,27 @@ mod tests {
             ("s", 103, Some(100))
         );
         assert!(token_info("not-a-jwt").is_none());
+    }
+
+    proptest::proptest! {
+        /// The branch-free check accepts exactly the token alphabet and reports the first
+        /// byte outside it, as the plain definition does.
+        #[test]
+        fn token_chars_match_their_definition(
+            s in "[A-Za-z0-9_\\-]{0,40}([^A-Za-z0-9_\\-][A-Za-z0-9_\\-]{0,40})?"
+        ) {
+            let first_bad = s
+                .char_indices()
+                .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+            match (super::check_token_chars("id", &s, 100), first_bad) {
+                _ if s.len() > 100 => {}
+                (Err(crate::Error::Empty(_)), _) => proptest::prop_assert!(s.is_empty()),
+                (Ok(()), None) => proptest::prop_assert!(!s.is_empty()),
+                (Err(crate::Error::BadChar { at, found, .. }), Some((i, c))) => {
+                    proptest::prop_assert_eq!((at, found), (i, c));
+                }
+                (r, b) => proptest::prop_assert!(false, "{s:?}: {r:?} against {b:?}"),
+            }
+        }
     }
 }
