@@ -7,8 +7,9 @@
 #   STORES="memory durable" ROUNDS=5 DUR=4s CONN=64 bench/scripts/gate_load.sh
 #
 # Needs wrk (and redis-server for the redis rows). wrk and the server share the machine.
-# Columns: verify req/s, its p99 and non-200 count, /health req/s on the same server, the
-# ratio, and the server's CPU per request of each route (us).
+# Columns: verify req/s, its p99 and non-200 count, /health req/s and p99 on the same
+# server (the floor the machine sets: wrk and the server share its cores), the ratio, and
+# the server's CPU per request of each route (us).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STORES=${STORES:-"memory durable redis"}
@@ -55,7 +56,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 per_req() { # ticks before, ticks after, requests -> microseconds
   awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) * 1e6 / hz / n}'
 }
-printf '%-8s %-6s %12s %10s %10s %12s %13s %10s %10s\n' store round "verify/s" "p99 ms" non-200 "health/s" "verify/health" "us/verify" "us/health"
+printf '%-8s %-6s %12s %10s %10s %12s %10s %13s %10s %10s\n' store round "verify/s" "p99 ms" non-200 "health/s" "p99 ms" "verify/health" "us/verify" "us/health"
 for round in $(seq "$ROUNDS"); do
   for store in $STORES; do
     case $store in
@@ -72,14 +73,16 @@ for round in $(seq "$ROUNDS"); do
     p99=$(awk '/^p50/ {print $5}' <<< "$out")
     # wrk prints the line only when some answer was not 2xx/3xx; socket errors count too.
     non200=$(awk '/^  Non-2xx or 3xx responses:/ {n = $NF} /^  Socket errors:/ {for (i = 3; i <= NF; i++) e += $i} END {print n + 0 + e}' <<< "$out")
-    hout=$(wrk -t2 -c"$CONN" -d"$DUR" "http://127.0.0.1:$port/health")
+    hout=$(wrk -t2 -c"$CONN" -d"$DUR" --latency "http://127.0.0.1:$port/health")
     t2=$(cpu_ticks "$pid")
     hrps=$(awk '/^Requests\/sec/ {print $2}' <<< "$hout")
+    # wrk's latency distribution line, "99%  4.41ms" (us, ms or s), in ms.
+    hp99=$(awk '$1 == "99%" {v = $2 + 0; if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[0-9]s$/) v *= 1000; printf "%.2f", v}' <<< "$hout")
     us_v=$(per_req "$t0" "$t1" "$(awk '/ requests in / {print $1}' <<< "$out")")
     us_h=$(per_req "$t1" "$t2" "$(awk '/ requests in / {print $1}' <<< "$hout")")
     kill "$pid"; wait "$pid" 2>/dev/null || true
     ratio=$(awk -v a="$rps" -v b="$hrps" 'BEGIN {printf "%.2f", a / b}')
-    printf '%-8s %-6s %12s %10s %10s %12s %13s %10s %10s\n' "$store" "$round" "$rps" "$p99" "$non200" "$hrps" "$ratio" "$us_v" "$us_h"
+    printf '%-8s %-6s %12s %10s %10s %12s %10s %13s %10s %10s\n' "$store" "$round" "$rps" "$p99" "$non200" "$hrps" "$hp99" "$ratio" "$us_v" "$us_h"
   done
 done
 if [ -n "$redis_pid" ]; then kill "$redis_pid"; fi
