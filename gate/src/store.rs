@@ -19,6 +19,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -70,6 +71,9 @@ const SHARDS: usize = 32;
 /// The in-memory store.
 pub struct MemoryStore {
     shards: Vec<Mutex<Inner>>,
+    /// Picks an id's shard; seeded apart from the shards' tables, so the ids of one
+    /// shard still spread over its table.
+    shard_hash: foldhash::fast::RandomState,
     max_per_shard: usize,
 }
 
@@ -78,17 +82,14 @@ impl MemoryStore {
     pub fn new(max: usize) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Inner::default())).collect(),
+            shard_hash: foldhash::fast::RandomState::default(),
             max_per_shard: max.div_ceil(SHARDS).max(1),
         }
     }
 
     fn shard(&self, id: &str) -> &Mutex<Inner> {
-        // FNV-1a: ids are random hex, any spreading hash will do.
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in id.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
-        }
-        &self.shards[(h % SHARDS as u64) as usize]
+        let h = self.shard_hash.hash_one(id);
+        &self.shards[(h >> 32) as usize % SHARDS]
     }
 
     /// Marks `id` spent until `expires_at` (Unix seconds). `Ok(false)`: already spent.
@@ -279,8 +280,13 @@ mod tests {
         assert_eq!(m.spend("a", 100, 0), Ok(true));
         assert_eq!(m.spend("a", 100, 0), Ok(false));
         let mut full = None;
-        for i in 0..1000 {
-            let id = format!("id{i}");
+        // (Ids outside the shard of "a", which stays unexpired: the shard that fills up
+        // holds only entries that expire at 50; the shards are seeded per store.)
+        let a_shard = m.shard("a");
+        for id in (0..1000)
+            .map(|i| format!("id{i}"))
+            .filter(|id| !std::ptr::eq(m.shard(id), a_shard))
+        {
             match m.spend(&id, 50, 0) {
                 Ok(true) => {}
                 Err(StoreError::Full(_)) => {

@@ -94,13 +94,13 @@ fn digits(n: u64) -> usize {
 
 impl DecimalSearch {
     /// The jobs, in the order they are searched. The lowest order: one job per digit
-    /// count. The fast order: its first job; where that job
-    /// has fewer than enough varying digits (the prefix leaves no room for more in one
-    /// block) but at least [`SERIES_DIGITS`], the jobs of the same layout with the fixed
-    /// digits after the `1` counting up from `0…01` follow it; then the lowest order's
-    /// jobs. The jobs after the first fast one are made as they are reached (a series
-    /// can hold 10^8 of them); errors in the layout come here, and the later jobs have
-    /// the first one's lengths.
+    /// count. The fast order: its first job; where that job has fewer than enough
+    /// varying digits (the prefix leaves no room for more in one block) but at least
+    /// [`SERIES_DIGITS`], the jobs of the same layout with the fixed digits after the
+    /// `1` counting up from `0…01` follow it; then the lowest order's jobs. The jobs
+    /// after the first fast one are made as they are reached (a series can hold 10^8 of
+    /// them); errors in the layout come here, and the later jobs have the first one's
+    /// lengths.
     pub fn jobs(&self, order: DecimalOrder) -> Result<DecimalJobs<'_>, Error> {
         let (first, fast) = match order {
             DecimalOrder::Fast => match self.fast_layout() {
